@@ -1,0 +1,78 @@
+# ublkctl: userspace block devices over ublk, with a BPF fast path.
+#
+#   make            build build/ublkctl (no kernel needed)
+#   make deps       install everything from Debian's archive (root)
+#   make kernel     build or reuse the cached test kernel
+#   make demo       set up everything and show real devices in a VM
+#   make check      set up everything and run every test
+#   make bench      performance ratios, measured in one VM boot
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+KERNEL_FLAVOR ?= release
+
+BUILD := build
+OBJ := $(BUILD)/obj
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-Iublkctl -I$(BUILD)/gen -DUBLKCTL_VERSION='"$(VERSION)"'
+LDLIBS += -luring -ljson-c -lbpf -lpthread
+
+SRCS := $(wildcard ublkctl/*.c)
+OBJS := $(patsubst ublkctl/%.c,$(OBJ)/%.o,$(SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps kernel demo check check-host check-vm check-debug bench \
+	install clean
+
+all: $(BUILD)/ublkctl
+
+$(BUILD)/ublkctl: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/%.o: ublkctl/%.c | $(OBJ)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJ):
+	mkdir -p $@
+
+-include $(OBJS:.o=.d)
+
+deps:
+	scripts/deps
+
+kernel: deps
+	kernel/build $(KERNEL_FLAVOR) >/dev/null
+
+demo: deps all kernel
+	tests/vm/run scripts/demo
+
+check: deps all kernel
+	tests/check
+
+check-host: all
+	tests/check host
+
+check-vm: all kernel
+	tests/check vm
+
+check-debug: deps all
+	kernel/build debug >/dev/null
+	KERNEL_FLAVOR=debug tests/check vm
+
+bench: deps all kernel
+	tests/vm/run scripts/bench
+
+install: all
+	install -D -m 0755 $(BUILD)/ublkctl $(DESTDIR)$(PREFIX)/sbin/ublkctl
+	install -D -m 0644 man/ublkctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ublkctl.8
+	install -D -m 0644 completions/ublkctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ublkctl
+	install -D -m 0644 completions/_ublkctl \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_ublkctl
+
+clean:
+	rm -rf $(BUILD)
