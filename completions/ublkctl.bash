@@ -2,7 +2,8 @@
 # bash completion for ublkctl(8)
 #
 # Device ids come from the tool itself (`ublkctl list --json`, parsed with
-# jq), else from the state files in /run/ublkctl, else from /dev/ublkcN.
+# jq), else from the state files in /run/ublkctl (or $UBLKCTL_RUN_DIR, as
+# the tool), else from /dev/ublkcN.
 # Nothing is printed when there is no device, no driver or no jq.
 
 _ublkctl_commands='add del list recover features'
@@ -39,7 +40,8 @@ _ublkctl_ids()
 		while IFS= read -r f; do
 			f=${f##*/}
 			ids+="${f%.json}"$'\n'
-		done < <(compgen -G '/run/ublkctl/*.json' 2>/dev/null)
+		done < <(compgen -G "${UBLKCTL_RUN_DIR:-/run/ublkctl}/*.json" \
+			2>/dev/null)
 	fi
 	if [[ -z $ids ]]; then
 		while IFS= read -r f; do

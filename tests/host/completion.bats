@@ -91,6 +91,14 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 	[ -z "$output" ] || fail "add -n offers existing ids"
 }
 
+@test "bash: ids from the state files when the tool gives none" {
+	export UBLKCTL_RUN_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 0700 "$UBLKCTL_RUN_DIR"
+	touch "$UBLKCTL_RUN_DIR/4.json" "$UBLKCTL_RUN_DIR/21.json"
+	COMPLETION_PATH=/nonexistent complete_bash ublkctl recover -n ''
+	[ "$(sort -n <<<"$output")" = $'4\n21' ] || fail "expected ids 4 and 21"
+}
+
 @test "bash: no device and no driver: no ids, nothing on stderr" {
 	require_no_driver
 	# The real binary, which fails here, is the one asked for ids.
@@ -144,6 +152,14 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 	offered 3 12
 	complete_zsh "ublkctl del --id="
 	offered 3 12
+}
+
+@test "zsh: ids from the state files when the tool gives none" {
+	export UBLKCTL_RUN_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 0700 "$UBLKCTL_RUN_DIR"
+	touch "$UBLKCTL_RUN_DIR/4.json" "$UBLKCTL_RUN_DIR/21.json"
+	complete_zsh "ublkctl list -n "
+	offered 4 21
 }
 
 @test "zsh: no device and no driver: no ids, nothing on stderr" {
