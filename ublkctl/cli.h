@@ -5,7 +5,7 @@
 
 #include <argp.h>
 
-#define OPT_HELP_KEY	'h'
+#define OPT_HELP_KEY	'?'
 
 /* Every command's option table ends with this entry (before the {0}). */
 #define CLI_HELP_OPTION \

@@ -186,7 +186,7 @@ int cmd_add(int argc, char **argv)
 		add_options, add_parse, NULL,
 		"Create a ublk block device served by this program and print "
 		"its path (/dev/ublkbN) once it is live.\v"
-		"Sizes take K/M/G/T suffixes (powers of 1024).", NULL, NULL,
+		"Sizes take K/M/G/T suffixes (powers of 1024).\n", NULL, NULL,
 		NULL
 	};
 	struct dev_config cfg;

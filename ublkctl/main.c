@@ -170,9 +170,11 @@ int main(int argc, char **argv)
 
 	argp_err_exit_status = EXIT_USAGE;
 	if (argc < 2)
-		usage_error("missing command");
+		usage_error("missing command: add, del, list, recover or "
+			    "features");
 	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "-?")) {
 		print_global_help();
 		return 0;
 	}
@@ -189,6 +191,6 @@ int main(int argc, char **argv)
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	if (cmd[0] == '-')
-		usage_error("unrecognized option '%s'", cmd);
-	usage_error("unknown command '%s'", cmd);
+		usage_error("%s: unrecognized option", cmd);
+	usage_error("%s: unknown command", cmd);
 }
