@@ -22,7 +22,7 @@ _ublkctl_options()
 	list) echo '-n --id --json --help' ;;
 	recover) echo '-n --id --help' ;;
 	features) echo '--json --help' ;;
-	'') echo '--help --version --usage' ;;
+	'') echo '--help --version' ;;
 	esac
 }
 

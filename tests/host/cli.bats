@@ -9,6 +9,33 @@ load helpers
 	expect_output_has "${COMMANDS[@]}"
 }
 
+@test "-h and -? are --help" {
+	help_of
+	local help=$output
+	for opt in -h '-?'; do
+		ublkctl "$opt"
+		expect_status 0
+		[ "$output" = "$help" ] || fail "$opt differs from --help"
+	done
+}
+
+@test "COMMAND -? is COMMAND --help" {
+	local help
+	for cmd in "${COMMANDS[@]}"; do
+		help_of "$cmd"
+		help=$output
+		ublkctl "$cmd" '-?'
+		expect_status 0
+		[ "$output" = "$help" ] || fail "$cmd -? differs from $cmd --help"
+	done
+}
+
+@test "-V is --version" {
+	ublkctl -V
+	expect_status 0
+	[[ $output == "ublkctl "[0-9]* ]] || fail "not a version"
+}
+
 @test "--version prints 'ublkctl X.Y.Z', the Makefile's VERSION" {
 	local version
 	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")

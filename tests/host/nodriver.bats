@@ -75,3 +75,25 @@ load helpers
 	expect_no_new_state
 	expect_no_server
 }
+
+@test "sizes with suffixes in either case, B and iB, reach the driver" {
+	no_driver add -t null --size 1G
+	no_driver add -t null --size 512k
+	no_driver add -t null --size 2GiB
+	no_driver add -t null --size 1TB
+	no_driver add -t null --size 4096
+}
+
+@test "the edges of every range reach the driver" {
+	local a=$BATS_TEST_TMPDIR/a.img b=$BATS_TEST_TMPDIR/b.img
+	truncate -s 16M "$a" "$b"
+	no_driver add -t null -q 1 -d 1 -n 0
+	no_driver add -t null -q 64 -d 4096 -n 1048575
+	no_driver add -t stripe -f "$a" -f "$b" --chunk-size 4K
+	no_driver add -t stripe -f "$a" -f "$b" --chunk-size 1M
+	no_driver add -t stripe -f "$a" -f "$b" -f "$a" -f "$b" -f "$a" \
+		-f "$b" -f "$a" -f "$b"
+	no_driver add -t null --block-size 512
+	no_driver add -t null --zero-copy=on
+	no_driver add -t null --zero-copy auto
+}

@@ -135,3 +135,50 @@ B=/nonexistent/b.img
 	usage_error 'raid5' add -t raid5 -n 0
 	usage_error 'stripe' add -t stripe -f "$A" -n 0
 }
+
+@test "no command" {
+	usage_error 'missing command'
+}
+
+@test "unexpected argument" {
+	usage_error 'extra' list extra
+	usage_error 'extra' add -t null extra
+}
+
+@test "--size 0" {
+	usage_error "'0'|size" add -t null --size 0
+}
+
+@test "--size not a multiple of the block size" {
+	usage_error '1000|block size' add -t null --size 1000
+	usage_error '6K|block size' add -t null --block-size 4096 --size 6K
+}
+
+@test "--size with a target whose files give the size" {
+	usage_error '--size.*loop|loop.*--size' add -t loop -f "$A" --size 1G
+	usage_error '--size.*stripe|stripe.*--size' add -t stripe -f "$A" -f "$B" \
+		--size 1G
+}
+
+@test "--chunk-size with a target other than stripe" {
+	usage_error '--chunk-size.*null|null.*--chunk-size' add -t null \
+		--chunk-size 64K
+	usage_error '--chunk-size.*loop|loop.*--chunk-size' add -t loop -f "$A" \
+		--chunk-size 64K
+}
+
+@test "malformed or out-of-range device id" {
+	usage_error 'abc' add -t null -n abc
+	usage_error '1048576' del -n 1048576
+	usage_error '-1' list -n -1
+	usage_error 'x7' recover -n x7
+}
+
+@test "del with both -n and -a" {
+	usage_error '-n.*-a|-a.*-n' del -n 0 -a
+}
+
+@test "an option without its argument" {
+	usage_error "-t|'t'|target" add -t
+	usage_error '--size' add -t null --size
+}
