@@ -57,13 +57,24 @@ load helpers
 }
 
 @test "man page: every option of every command's --help is documented" {
-	local cmd o opts text
-	text=$(man_text)
+	local cmd o opts documented
 	for cmd in "${COMMANDS[@]}"; do
 		opts=$(options_of "$cmd")
+		documented=$(man_options_of "$cmd")
 		for o in $opts; do
-			grep -qwe "$o" <<<"$text" ||
-				fail "'$cmd $o' is not in the man page"
+			grep -qxF -e "$o" <<<"$documented" ||
+				fail "'$cmd $o' is not under 'Options of $cmd'"
+		done
+	done
+}
+
+@test "man page: documents no option that --help does not list" {
+	local cmd o opts
+	for cmd in "${COMMANDS[@]}"; do
+		opts=$(options_of "$cmd")
+		for o in $(man_options_of "$cmd"); do
+			grep -qxF -e "$o" <<<"$opts" ||
+				fail "the man page documents '$cmd $o', --help does not"
 		done
 	done
 }

@@ -182,7 +182,16 @@ options_of() {
 
 # man_text: the rendered man page, plain text.
 man_text() {
-	MANWIDTH=200 man -l "$MAN_PAGE" 2>/dev/null | col -bx
+	MANWIDTH=200 man -l "$MAN_PAGE" 2>/dev/null
+}
+
+# man_options_of COMMAND: the option tags (`-n, --id=ID`) of the man page's
+# "Options of COMMAND" subsection, one a line, split at ", ".
+man_options_of() {
+	man_text | awk -v want="   Options of $1" '
+		/^   [^ ]/ || /^[^ ]/ { on = ($0 == want); next }
+		on && /^       -/ { sub(/^ +/, ""); print }' |
+		sed 's/, /\n/g' | sed 's/[= ].*//'
 }
 
 # complete_bash WORD...: run the bash completion for the command line
