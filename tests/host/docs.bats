@@ -115,3 +115,15 @@ load helpers
 		done
 	done
 }
+
+@test "man page SYNOPSIS and --help's usage name the same options" {
+	local man help
+	man=$(man_text | sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' |
+		grep -oE -- '(^|[[ (|])-[-a-z?]+' | sed 's/^[[ (|]//' | sort -u)
+	help_of
+	help=$(sed -n '/^Usage:/,/^$/p' <<<"$output" |
+		grep -oE -- '(^|[[ (|])-[-a-z?]+' | sed 's/^[[ (|]//' | sort -u)
+	[ -n "$man" ] || fail "no option in the man page's SYNOPSIS"
+	[ "$man" = "$help" ] ||
+		fail "SYNOPSIS: $(echo $man); --help: $(echo $help)"
+}
