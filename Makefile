@@ -24,8 +24,20 @@ LDLIBS += -luring -ljson-c -lbpf -lpthread
 SRCS := $(wildcard ublkctl/*.c)
 OBJS := $(patsubst ublkctl/%.c,$(OBJ)/%.o,$(SRCS))
 
+# The BPF targets are compiled once, CO-RE, against the project's own
+# header (no vmlinux.h of the patched kernel), and embedded into ublkctl as
+# libbpf skeletons.
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Ibpf-targets \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_SRCS := $(wildcard bpf-targets/*.bpf.c)
+BPF_OBJS := $(patsubst bpf-targets/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf-targets/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
+
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel demo check check-host check-vm check-debug bench \
+.SECONDARY:
+.PHONY: all deps kernel demo test-progs check check-host check-vm check-debug bench \
 	install clean
 
 all: $(BUILD)/ublkctl
@@ -33,10 +45,16 @@ all: $(BUILD)/ublkctl
 $(BUILD)/ublkctl: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/%.o: ublkctl/%.c | $(OBJ)
+$(OBJ)/%.o: ublkctl/%.c | $(OBJ) $(SKELS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(OBJ):
+$(BUILD)/bpf/%.bpf.o: bpf-targets/%.bpf.c $(wildcard bpf-targets/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/gen
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OBJ) $(BUILD)/bpf $(BUILD)/gen:
 	mkdir -p $@
 
 -include $(OBJS:.o=.d)
@@ -50,16 +68,21 @@ kernel: deps
 demo: deps all kernel
 	tests/vm/run scripts/demo
 
-check: deps all kernel
+# Test-only programs (BPF test struct_ops and their loader for the kernel
+# series) are built on the host; the VM suite runs them in the guest.
+test-progs: all
+	$(if $(wildcard tests/kbpf/Makefile),$(MAKE) -C tests/kbpf)
+
+check: deps test-progs kernel
 	tests/check
 
 check-host: all
 	tests/check host
 
-check-vm: all kernel
+check-vm: test-progs kernel
 	tests/check vm
 
-check-debug: deps all
+check-debug: deps test-progs
 	kernel/build debug >/dev/null
 	KERNEL_FLAVOR=debug tests/check vm
 
