@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ublk BPF interface as the BPF targets see it (kernel/patches: the
+ * "ublk_bpf_ops" struct_ops, its kfuncs and return encoding), declared by
+ * hand so that the targets build with any clang and libbpf, without a
+ * vmlinux.h of the patched kernel.  Kernel structures are opaque here:
+ * programs only pass them to kfuncs.  Where a target ever reads a field,
+ * the type carries preserve_access_index so libbpf relocates the access
+ * against the running kernel's BTF (CO-RE).
+ */
+#ifndef UBLK_BPF_H
+#define UBLK_BPF_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "ublk_bpf_shared.h"
+
+#define __ublk_core __attribute__((preserve_access_index))
+
+/* One request (a part of it, for split requests) owned by the program. */
+struct ublk_bpf_io {
+	int __opaque;
+} __ublk_core;
+
+/* One asynchronous file operation on a backing file. */
+struct ublk_bpf_aio {
+	int __opaque;
+} __ublk_core;
+
+/* Request operations: bits 0-7 of ublk_bpf_io_op_flags(). */
+#define UBLK_IO_OP_READ		0
+#define UBLK_IO_OP_WRITE	1
+#define UBLK_IO_OP_FLUSH	2
+#define UBLK_IO_OP_DISCARD	3
+#define UBLK_IO_OP_WRITE_SAME	4
+#define UBLK_IO_OP_WRITE_ZEROES	5
+#define UBLK_IO_F_FUA		(1U << 13)
+
+/* ->queue_io() return: disposition in bits 32-63, bytes in bits 0-31. */
+#define UBLK_BPF_IO_REDIRECT	0U
+#define UBLK_BPF_IO_QUEUED	1U
+#define UBLK_BPF_IO_CONTINUE	2U
+
+#define UBLK_RET_REDIRECT	((__u64)UBLK_BPF_IO_REDIRECT << 32)
+#define UBLK_RET_QUEUED		((__u64)UBLK_BPF_IO_QUEUED << 32)
+#define UBLK_RET_CONTINUE(bytes) \
+	(((__u64)UBLK_BPF_IO_CONTINUE << 32) | (__u32)(bytes))
+
+/* Request kfuncs. complete_io and io_release release @io. */
+extern int ublk_bpf_complete_io(struct ublk_bpf_io *io, int res) __ksym;
+extern void ublk_bpf_io_release(struct ublk_bpf_io *io) __ksym;
+extern __u32 ublk_bpf_io_op_flags(struct ublk_bpf_io *io) __ksym;
+extern __u64 ublk_bpf_io_start_sector(struct ublk_bpf_io *io) __ksym;
+extern __u32 ublk_bpf_io_bytes(struct ublk_bpf_io *io) __ksym;
+extern __u32 ublk_bpf_io_tag(struct ublk_bpf_io *io) __ksym;
+extern __u32 ublk_bpf_io_queue_id(struct ublk_bpf_io *io) __ksym;
+extern __u32 ublk_bpf_io_dev_id(struct ublk_bpf_io *io) __ksym;
+
+/*
+ * bpf aio on the device's backing files (set by ublkctl with
+ * UBLK_U_CMD_SET_BPF_FILES; file_idx indexes that table).  An aio covers
+ * [off, off + len) of the request's pages and holds a request reference
+ * until it is released; its completion comes to ->aio_done().
+ */
+extern struct ublk_bpf_aio *ublk_bpf_aio_alloc(struct ublk_bpf_io *io,
+		__u32 op, __u32 off, __u32 len) __ksym;
+extern int ublk_bpf_aio_submit(struct ublk_bpf_aio *aio, __u32 file_idx,
+		__u64 pos) __ksym;
+extern void ublk_bpf_aio_release(struct ublk_bpf_aio *aio) __ksym;
+extern struct ublk_bpf_io *ublk_bpf_aio_get_io(struct ublk_bpf_aio *aio) __ksym;
+
+static __always_inline __u32 ublk_io_op(struct ublk_bpf_io *io)
+{
+	return ublk_bpf_io_op_flags(io) & 0xff;
+}
+
+/*
+ * Per-device counters: every target defines its own instance (ublkctl
+ * loads one object per device), so the counts are the device's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UBLK_BPF_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void ublk_count(enum ublk_bpf_stat which)
+{
+	__u32 key = which;
+	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v)
+		*v += 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+#endif

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BPF targets: load a target's embedded program for a device, bind it,
+ * pin its counters; read, detach and forget them.  See bpf_target.h for
+ * the design.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <liburing.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_target.h"
+#include "ctrl.h"
+#include "target.h"
+
+#include "../bpf-targets/ublk_bpf_shared.h"
+#include "null.skel.h"
+
+#define BPF_FS_MAGIC_NR		0xcafe4a11
+#define BPF_PIN_ROOT		"/sys/fs/bpf"
+#define BPF_PIN_DEFAULT		BPF_PIN_ROOT "/ublkctl"
+
+/* What ublkctl needs of one skeleton, whatever its type. */
+struct bpf_prog_desc {
+	const char *target;
+	const char *ops_map;		/* the struct_ops map's name */
+	bool uses_files;		/* SET_BPF_FILES with the target's fds */
+	void *(*open)(struct bpf_object **obj);
+	int (*configure)(void *skel, const struct dev_config *cfg);
+	void (*destroy)(void *skel);
+};
+
+#define SKEL_WRAPPERS(name)						\
+static void *name##_open(struct bpf_object **obj)			\
+{									\
+	struct name##_bpf *s = name##_bpf__open();			\
+									\
+	if (s)								\
+		*obj = s->obj;						\
+	return s;							\
+}									\
+static void name##_destroy(void *skel)					\
+{									\
+	name##_bpf__destroy(skel);					\
+}
+
+SKEL_WRAPPERS(null)
+
+static int null_configure(void *skel, const struct dev_config *cfg)
+{
+	(void)skel;
+	(void)cfg;
+	return 0;
+}
+
+static const struct bpf_prog_desc progs[] = {
+	{ "null", "null_ops", false, null_open, null_configure, null_destroy },
+};
+
+#define NR_PROGS (sizeof(progs) / sizeof(progs[0]))
+
+static const struct bpf_prog_desc *prog_find(const char *target)
+{
+	for (size_t i = 0; i < NR_PROGS; i++)
+		if (!strcmp(progs[i].target, target))
+			return &progs[i];
+	return NULL;
+}
+
+bool bpf_target_has_program(const char *target)
+{
+	return prog_find(target) != NULL;
+}
+
+static const char *const mode_names[] = { "auto", "on", "off" };
+
+int bpf_mode_parse(const char *s, enum bpf_mode *mode)
+{
+	for (int i = 0; i < 3; i++) {
+		if (s && !strcmp(s, mode_names[i])) {
+			*mode = (enum bpf_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *bpf_mode_name(enum bpf_mode mode)
+{
+	return (unsigned)mode < 3 ? mode_names[mode] : "?";
+}
+
+/*
+ * libbpf's messages: kept (the last warning explains a failed load, e.g.
+ * a kfunc or struct_ops type the kernel lacks), shown only with -vv.
+ */
+static char libbpf_last[256];
+static int libbpf_verbose;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	char line[1024];
+	size_t len;
+
+	if (level == LIBBPF_DEBUG && libbpf_verbose < 2)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	while (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (level == LIBBPF_WARN && len)
+		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
+	if (libbpf_verbose >= 2)
+		dbg_msg(1, "libbpf: %s", line);
+	return 0;
+}
+
+/* A control command of the BPF series, on a ring of our own. */
+static int bpf_ctrl_cmd(unsigned op, int dev_id, uint64_t data,
+			void *buf, uint32_t len)
+{
+	struct ublksrv_ctrl_cmd cmd;
+	struct io_uring_params p;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int ret;
+
+	if (ctrl_fd() < 0) {
+		ret = ctrl_open();
+		if (ret)
+			return ret;
+	}
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128;
+	ret = io_uring_queue_init_params(2, &ring, &p);
+	if (ret < 0)
+		return ret;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.dev_id = (uint32_t)dev_id;
+	cmd.queue_id = (uint16_t)-1;
+	cmd.data[0] = data;
+	cmd.addr = (uint64_t)(uintptr_t)buf;
+	cmd.len = len;
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe) {
+		io_uring_queue_exit(&ring);
+		return -EBUSY;
+	}
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = ctrl_fd();
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &cmd, sizeof(cmd));
+	ret = io_uring_submit(&ring);
+	if (ret >= 0) {
+		do {
+			ret = io_uring_wait_cqe(&ring, &cqe);
+		} while (ret == -EINTR);
+		if (ret == 0) {
+			ret = cqe->res;
+			io_uring_cqe_seen(&ring, cqe);
+		}
+	}
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+static const char *pin_root(void)
+{
+	const char *d = getenv("UBLKCTL_BPF_DIR");
+
+	return d && *d ? d : BPF_PIN_DEFAULT;
+}
+
+void bpf_dev_pin_dir(int dev_id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%d", pin_root(), dev_id);
+}
+
+static void stats_pin_path(int dev_id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%d/stats", pin_root(), dev_id);
+}
+
+/* The default pin root needs bpffs at /sys/fs/bpf: mount it if absent. */
+static int ensure_pin_dir(int dev_id)
+{
+	char dir[PATH_MAX];
+	struct statfs sfs;
+
+	if (!getenv("UBLKCTL_BPF_DIR") || !*getenv("UBLKCTL_BPF_DIR")) {
+		if (statfs(BPF_PIN_ROOT, &sfs) < 0)
+			return -errno;
+		if ((unsigned long)sfs.f_type != BPF_FS_MAGIC_NR &&
+		    mount("bpf", BPF_PIN_ROOT, "bpf", 0, "mode=0700") < 0)
+			return -errno;
+	}
+	if (mkdir(pin_root(), 0700) < 0 && errno != EEXIST)
+		return -errno;
+	bpf_dev_pin_dir(dev_id, dir, sizeof(dir));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void bpf_dev_forget(int dev_id)
+{
+	char path[PATH_MAX];
+
+	stats_pin_path(dev_id, path, sizeof(path));
+	unlink(path);
+	bpf_dev_pin_dir(dev_id, path, sizeof(path));
+	rmdir(path);
+}
+
+static void why_set(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void why_set(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
+		   char *why, size_t whylen)
+{
+	const struct bpf_prog_desc *d = prog_find(cfg->tgt->name);
+	struct bpf_map_info info;
+	uint32_t info_len = sizeof(info);
+	struct bpf_object *obj = NULL;
+	struct bpf_link *link = NULL;
+	struct bpf_map *ops, *stats;
+	char pin[PATH_MAX];
+	bool reused = false;
+	void *skel;
+	int ret, fd;
+
+	if (!d) {
+		why_set(why, whylen, "no BPF program for target %s",
+			cfg->tgt->name);
+		return -EOPNOTSUPP;
+	}
+	libbpf_verbose = cfg->verbose;
+	libbpf_last[0] = '\0';
+	libbpf_set_print(libbpf_log);
+
+	skel = d->open(&obj);
+	if (!skel) {
+		ret = -errno;
+		why_set(why, whylen, "opening the %s BPF program: %s",
+			d->target, strerror(-ret));
+		return ret;
+	}
+	ops = bpf_object__find_map_by_name(obj, d->ops_map);
+	stats = bpf_object__find_map_by_name(obj, "stats");
+	if (!ops || !stats) {
+		ret = -ENOENT;
+		why_set(why, whylen, "%s BPF program: maps missing", d->target);
+		goto out;
+	}
+	ret = d->configure(skel, cfg);
+	if (ret) {
+		why_set(why, whylen, "%s BPF program: %s", d->target,
+			strerror(-ret));
+		goto out;
+	}
+
+	stats_pin_path(cfg->dev_id, pin, sizeof(pin));
+	if (keep_stats) {
+		fd = bpf_obj_get(pin);
+		if (fd >= 0) {
+			ret = bpf_map__reuse_fd(stats, fd);
+			close(fd);
+			reused = ret == 0;
+		}
+	} else {
+		bpf_dev_forget(cfg->dev_id);	/* stale pins of an old device */
+	}
+
+	ret = bpf_object__load(obj);
+	if (ret) {
+		why_set(why, whylen, "loading the %s BPF program: %s%s%s",
+			d->target, strerror(-ret), libbpf_last[0] ? ": " : "",
+			libbpf_last);
+		goto out;
+	}
+	link = bpf_map__attach_struct_ops(ops);
+	if (!link) {
+		ret = -errno;
+		why_set(why, whylen, "registering the %s BPF program: %s",
+			d->target, strerror(-ret));
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	ret = bpf_obj_get_info_by_fd(bpf_map__fd(ops), &info, &info_len);
+	if (ret) {
+		ret = -errno;
+		why_set(why, whylen, "struct_ops map id: %s", strerror(-ret));
+		goto out;
+	}
+
+	if (d->uses_files && cfg->nr_fds > 0) {
+		int32_t fds[UBLKCTL_MAX_FDS];
+
+		for (int i = 0; i < cfg->nr_fds; i++)
+			fds[i] = cfg->fds[i];
+		ret = bpf_ctrl_cmd(UBLK_U_CMD_SET_BPF_FILES, cfg->dev_id, 0,
+				   fds, (uint32_t)(cfg->nr_fds * sizeof(fds[0])));
+		if (ret < 0) {
+			why_set(why, whylen, "SET_BPF_FILES: %s",
+				strerror(-ret));
+			goto out;
+		}
+	}
+	ret = bpf_ctrl_cmd(UBLK_U_CMD_BIND_BPF, cfg->dev_id, info.id, NULL, 0);
+	if (ret < 0) {
+		why_set(why, whylen, "BIND_BPF: %s", strerror(-ret));
+		goto out;
+	}
+	if (!reused) {
+		ret = ensure_pin_dir(cfg->dev_id);
+		if (!ret)
+			ret = bpf_map__pin(stats, pin);
+		if (ret) {
+			why_set(why, whylen, "pinning %s: %s", pin,
+				strerror(-ret));
+			bpf_ctrl_cmd(UBLK_U_CMD_UNBIND_BPF, cfg->dev_id, 0,
+				     NULL, 0);
+			goto out;
+		}
+	}
+	dbg_msg(cfg->verbose, "device %d: %s BPF program bound (struct_ops "
+		"map %u)", cfg->dev_id, d->target, info.id);
+	ret = 0;
+out:
+	/* once bound, the device holds the program: drop our references */
+	if (link)
+		bpf_link__destroy(link);
+	d->destroy(skel);
+	return ret;
+}
+
+int bpf_dev_detach(int dev_id)
+{
+	int ret = bpf_ctrl_cmd(UBLK_U_CMD_UNBIND_BPF, dev_id, 0, NULL, 0);
+
+	bpf_dev_forget(dev_id);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int bpf_dev_stats(int dev_id, struct bpf_stats *st)
+{
+	char pin[PATH_MAX];
+	uint64_t *vals;
+	int ncpus, fd, ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	stats_pin_path(dev_id, pin, sizeof(pin));
+	fd = bpf_obj_get(pin);
+	if (fd < 0)
+		return -ENOENT;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		close(fd);
+		return ncpus ? ncpus : -EINVAL;
+	}
+	vals = calloc((size_t)ncpus, sizeof(*vals));
+	if (!vals) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (uint32_t key = 0; key < UBLK_BPF_STAT_NR && !ret; key++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &key, vals) < 0) {
+			ret = -errno;
+			break;
+		}
+		for (int c = 0; c < ncpus; c++)
+			sum += vals[c];
+		if (key == UBLK_BPF_STAT_HANDLED)
+			st->handled = sum;
+		else
+			st->redirected = sum;
+	}
+	free(vals);
+	close(fd);
+	return ret;
+}
