@@ -25,7 +25,9 @@
 #include "target.h"
 
 #include "../bpf-targets/ublk_bpf_shared.h"
+#include "loop.skel.h"
 #include "null.skel.h"
+#include "stripe.skel.h"
 
 #define BPF_FS_MAGIC_NR		0xcafe4a11
 #define BPF_PIN_ROOT		"/sys/fs/bpf"
@@ -56,16 +58,33 @@ static void name##_destroy(void *skel)					\
 }
 
 SKEL_WRAPPERS(null)
+SKEL_WRAPPERS(loop)
+SKEL_WRAPPERS(stripe)
 
-static int null_configure(void *skel, const struct dev_config *cfg)
+static int no_configure(void *skel, const struct dev_config *cfg)
 {
 	(void)skel;
 	(void)cfg;
 	return 0;
 }
 
+static int stripe_configure(void *skel, const struct dev_config *cfg)
+{
+	struct stripe_bpf *s = skel;
+
+	if (cfg->nr_files < 1 || cfg->nr_files > UBLK_BPF_MAX_FILES ||
+	    cfg->chunk_size < 512 || (cfg->chunk_size & (cfg->chunk_size - 1)))
+		return -EINVAL;
+	s->rodata->nr_files = (uint32_t)cfg->nr_files;
+	s->rodata->chunk_shift = 31 - (uint32_t)__builtin_clz(cfg->chunk_size);
+	return 0;
+}
+
 static const struct bpf_prog_desc progs[] = {
-	{ "null", "null_ops", false, null_open, null_configure, null_destroy },
+	{ "null", "null_ops", false, null_open, no_configure, null_destroy },
+	{ "loop", "loop_ops", true, loop_open, no_configure, loop_destroy },
+	{ "stripe", "stripe_ops", true, stripe_open, stripe_configure,
+	  stripe_destroy },
 };
 
 #define NR_PROGS (sizeof(progs) / sizeof(progs[0]))
