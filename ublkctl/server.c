@@ -355,13 +355,15 @@ static int server_wait(struct server *s)
 			/* every queue ended: the device was stopped */
 			join_queues(s);
 			release_server(s);
-			info_msg("device %d stopped", s->cfg->dev_id);
+			if (log_to_syslog || s->cfg->verbose)
+				info_msg("device %d stopped", s->cfg->dev_id);
 			return 0;
 		}
 		if (sig == SIGHUP && !s->cfg->foreground)
 			continue;
-		info_msg("device %d: %s, removing", s->cfg->dev_id,
-			 strsignal(sig));
+		if (log_to_syslog || s->cfg->verbose)
+			info_msg("device %d: %s, removing", s->cfg->dev_id,
+				 strsignal(sig));
 		shutdown_device(s);
 		return 0;
 	}
