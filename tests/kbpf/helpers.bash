@@ -1,0 +1,90 @@
+# Helpers for tests/vm/kbpf-*.bats (run inside the test VM, as root).
+# shellcheck shell=bash
+
+KBPF_DIR=${BATS_TEST_DIRNAME}/../kbpf
+KBPF=$KBPF_DIR/build/kbpf
+PROGS=$KBPF_DIR/build
+
+# Build the tool and programs if needed; skip everything on a kernel
+# without UBLK_F_BPF.
+kbpf_setup_file() {
+	make -s -C "$KBPF_DIR" >&2 || return 1
+	"$KBPF" features >/dev/null ||
+		skip "kernel without UBLK_F_BPF"
+}
+
+# Mark dmesg so that kbpf_check_dmesg only looks at this test's lines.
+kbpf_setup() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+	SRV_PID=
+	MARK="kbpf-test-$BATS_TEST_NUMBER-$$"
+	echo "$MARK" >/dev/kmsg
+}
+
+kbpf_teardown() {
+	if [ -n "${SRV_PID:-}" ] && kill -0 "$SRV_PID" 2>/dev/null; then
+		kill -TERM "$SRV_PID"
+		kbpf_wait_pid "$SRV_PID" 30 || kill -KILL "$SRV_PID"
+	fi
+	# a failing test's device must not leak into the next one
+	for d in /sys/class/ublk-char/ublkc*; do
+		[ -e "$d" ] || continue
+		echo "leftover device $d" >&2
+	done
+}
+
+# kbpf_wait_pid PID SECONDS
+kbpf_wait_pid() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# Fail on kernel splats logged since kbpf_setup.
+kbpf_check_dmesg() {
+	local log
+	log=$(dmesg | sed -n "/$MARK/,\$p")
+	if grep -E 'BUG:|WARNING:|KASAN:|kmemleak|Oops|INFO: task .* blocked' <<<"$log"; then
+		return 1
+	fi
+}
+
+# kbpf_start [serve options]: start a server in the background; sets
+# SRV_PID, SRV_OUT, DEV_ID and DEV.
+kbpf_start() {
+	local i
+	SRV_OUT=$BATS_TEST_TMPDIR/srv.out
+	"$KBPF" serve "$@" >"$SRV_OUT" 2>&1 &
+	SRV_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		if grep -q ' ready$' "$SRV_OUT"; then
+			DEV_ID=$(sed -n 's/^ublkb\([0-9]*\) ready$/\1/p' "$SRV_OUT" | tail -n 1)
+			DEV=/dev/ublkb$DEV_ID
+			return 0
+		fi
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SRV_OUT" >&2
+	return 1
+}
+
+# kbpf_stop: stop the server; sets SERVED (requests the server handled).
+kbpf_stop() {
+	kill -TERM "$SRV_PID"
+	kbpf_wait_pid "$SRV_PID" 60 || { echo "server did not exit" >&2; return 1; }
+	SRV_PID=
+	SERVED=$(sed -n 's/^served //p' "$SRV_OUT")
+	[ -n "$SERVED" ] || { cat "$SRV_OUT" >&2; return 1; }
+}
+
+# block_is_server_data DEV BLOCK: 4 KiB block BLOCK reads as the server's
+# 0x5a ('Z') filler
+block_is_server_data() {
+	local n
+	n=$(dd if="$1" bs=4k skip="$2" count=1 iflag=direct 2>/dev/null | tr -d Z | wc -c)
+	[ "$n" -eq 0 ]
+}

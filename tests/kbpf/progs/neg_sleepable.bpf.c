@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Must be rejected: ->queue_io() runs in atomic context. */
+#include "kbpf.h"
+
+struct ublk_bpf_ops {
+	__u64 (*queue_io)(struct ublk_bpf_io *io, __u32 off);
+};
+
+SEC("struct_ops.s/queue_io")
+__u64 BPF_PROG(sleepable, struct ublk_bpf_io *io, __u32 off)
+{
+	ublk_bpf_io_release(io);
+	return RET_REDIRECT;
+}
+
+SEC(".struct_ops")
+struct ublk_bpf_ops ops = { .queue_io = (void *)sleepable };
