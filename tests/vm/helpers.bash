@@ -102,15 +102,11 @@ wait_state() {
 	fail "device $1 did not reach state $2 (now: $(dev_field "$1" state))"
 }
 
-# ublkctl_pids: processes running our binary (servers included).
+# ublkctl_pids: processes running our binary (servers included); one
+# find, not a readlink per process (forks are slow under TCG).
 ublkctl_pids() {
-	local exe pids=''
-	for exe in /proc/[0-9]*/exe; do
-		[ "$(readlink "$exe" 2>/dev/null)" = "$UBLKCTL" ] || continue
-		exe=${exe#/proc/}
-		pids+=" ${exe%/exe}"
-	done
-	echo $pids
+	find /proc/[0-9]*/exe -maxdepth 0 -lname "$UBLKCTL" 2>/dev/null |
+		cut -d/ -f3 | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
 
 # expect_nothing_left: no ublk device, no state file, no server.
