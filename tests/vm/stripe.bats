@@ -45,11 +45,11 @@ layout_case() {
 }
 
 @test "stripe: layout with 2 files, 4K chunks" {
-	layout_case 2 4096 $((256 << 10)) 12k
+	layout_case 2 4096 $((128 << 10)) 12k
 }
 
 @test "stripe: layout with 3 files, 4K chunks" {
-	layout_case 3 4096 $((256 << 10)) 12k
+	layout_case 3 4096 $((128 << 10)) 12k
 }
 
 @test "stripe: layout with 2 files, 64K chunks" {
