@@ -26,6 +26,10 @@ kbpf_teardown() {
 		kill -TERM "$SRV_PID"
 		kbpf_wait_pid "$SRV_PID" 30 || kill -KILL "$SRV_PID"
 	fi
+	# a tool writing to a vanished device node may have made a file
+	if [ -n "${DEV:-}" ] && [ -f "$DEV" ]; then
+		rm -f "$DEV"
+	fi
 	# a failing test's device must not leak into the next one
 	for d in /sys/class/ublk-char/ublkc*; do
 		[ -e "$d" ] || continue
@@ -37,7 +41,7 @@ kbpf_teardown() {
 kbpf_wait_pid() {
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return 0; }
 		sleep 0.1
 	done
 	return 1
@@ -63,6 +67,7 @@ kbpf_start() {
 		if grep -q ' ready$' "$SRV_OUT"; then
 			DEV_ID=$(sed -n 's/^ublkb\([0-9]*\) ready$/\1/p' "$SRV_OUT" | tail -n 1)
 			DEV=/dev/ublkb$DEV_ID
+			[ -b "$DEV" ] || { echo "$DEV is no block device" >&2; return 1; }
 			return 0
 		fi
 		kill -0 "$SRV_PID" 2>/dev/null || break

@@ -269,6 +269,8 @@ static int set_files(struct dev *d, char **files, int nr)
 
 	for (i = 0; i < nr; i++) {
 		fds[i] = open(files[i], O_RDWR | O_DIRECT);
+		if (fds[i] < 0 && errno == EINVAL)
+			fds[i] = open(files[i], O_RDWR);
 		if (fds[i] < 0)
 			die(files[i], errno);
 	}
@@ -336,7 +338,14 @@ static int cmd_serve(int argc, char **argv)
 			       sizeof(d.info));
 		if (ret)
 			die("GET_DEV_INFO", ret);
-		ret = ctrl_cmd(&d, UBLK_U_CMD_START_USER_RECOVERY, 0, NULL, 0);
+		/* the old server's exit may still be in progress */
+		for (i = 0; i < 100; i++) {
+			ret = ctrl_cmd(&d, UBLK_U_CMD_START_USER_RECOVERY, 0,
+				       NULL, 0);
+			if (ret != -EBUSY)
+				break;
+			usleep(100000);
+		}
 		if (ret)
 			die("START_USER_RECOVERY", ret);
 	} else {
@@ -353,6 +362,7 @@ static int cmd_serve(int argc, char **argv)
 
 		p.len = sizeof(p);
 		p.types = UBLK_PARAM_TYPE_BASIC | UBLK_PARAM_TYPE_DISCARD;
+		p.basic.attrs = UBLK_ATTR_VOLATILE_CACHE;
 		p.basic.logical_bs_shift = 9;
 		p.basic.physical_bs_shift = 12;
 		p.basic.io_opt_shift = 12;

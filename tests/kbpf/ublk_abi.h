@@ -53,6 +53,7 @@ struct ublksrv_io_cmd {
 };
 
 struct ublk_param_basic {
+#define UBLK_ATTR_VOLATILE_CACHE	(1 << 2)
 	__u32	attrs;
 	__u8	logical_bs_shift;
 	__u8	physical_bs_shift;

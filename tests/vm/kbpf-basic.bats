@@ -103,7 +103,7 @@ teardown() { kbpf_teardown; }
 @test "bind, unbind and rebind while fio runs lose no IO" {
 	kbpf_start -q 2 -d 32
 	fio --name=bind --filename="$DEV" --rw=randrw --bs=4k --iodepth=16 \
-		--ioengine=io_uring --direct=1 --time_based --runtime=20 \
+		--ioengine=io_uring --direct=1 --allow_file_create=0 --time_based --runtime=20 \
 		--numjobs=2 --output="$BATS_TEST_TMPDIR/fio.out" &
 	fio_pid=$!
 	for i in 1 2 3 4 5 6; do

@@ -46,3 +46,15 @@ rejected() {
 @test "a ublk kfunc called from another struct_ops type is rejected" {
 	rejected neg_other_struct_ops "calling kernel function ublk_bpf_io_tag is not allowed"
 }
+
+@test "an aio neither submitted nor freed is rejected" {
+	rejected neg_leak_aio "Unreleased reference"
+}
+
+@test "using an aio after submitting it is rejected" {
+	rejected neg_use_after_submit "release kfunc ublk_bpf_aio_release expects referenced PTR_TO_BTF_ID"
+}
+
+@test "an aio completion callback that keeps the aio is rejected" {
+	rejected neg_aio_done_leak "Unreleased reference"
+}
