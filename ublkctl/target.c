@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The list of targets and helpers their open ops share. */
-#define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
