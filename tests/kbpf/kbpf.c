@@ -10,8 +10,9 @@
  *   kbpf bind DEV OBJ MAP             load OBJ, register struct_ops MAP,
  *                                     bind it to device DEV, unregister it
  *   kbpf unbind DEV                   unbind the program of DEV
- *   kbpf load OBJ                     load OBJ and register its struct_ops
- *                                     maps, then drop them (verifier test)
+ *   kbpf load [-s] OBJ                load OBJ (-s: programs sleepable) and
+ *                                     register its struct_ops maps, then
+ *                                     drop them (verifier tests)
  *
  * serve options:
  *   -n ID         device id (default: any)
@@ -476,15 +477,27 @@ static int cmd_unbind(int argc, char **argv)
 
 static int cmd_load(int argc, char **argv)
 {
+	struct bpf_program *prog;
 	struct bpf_object *obj;
 	struct bpf_map *map;
+	bool sleepable = false;
 	int ret;
 
+	/* libbpf 1.1 doesn't know "struct_ops.s/": set the flag by hand */
+	if (argc == 3 && !strcmp(argv[1], "-s")) {
+		sleepable = true;
+		argc--;
+		argv++;
+	}
 	if (argc != 2)
 		return 2;
 	obj = bpf_object__open_file(argv[1], NULL);
 	if (!obj)
 		die(argv[1], errno);
+	bpf_object__for_each_program(prog, obj)
+		if (sleepable)
+			bpf_program__set_flags(prog, bpf_program__flags(prog) |
+					       BPF_F_SLEEPABLE);
 	ret = bpf_object__load(obj);
 	if (ret) {
 		fprintf(stderr, "kbpf: %s: load failed: %s\n", argv[1],

@@ -8,9 +8,12 @@ setup_file() { kbpf_setup_file; }
 setup() { kbpf_setup; }
 teardown() { kbpf_teardown; }
 
-# rejected OBJ PATTERN: loading OBJ fails and the log matches PATTERN
+# rejected [-s] OBJ PATTERN: loading OBJ (sleepable with -s) fails and
+# the log matches PATTERN
 rejected() {
-	run "$KBPF" load "$PROGS/$1.bpf.o"
+	local opt=()
+	[ "$1" = -s ] && { opt=(-s); shift; }
+	run "$KBPF" load "${opt[@]}" "$PROGS/$1.bpf.o"
 	echo "$output"
 	[ "$status" -ne 0 ]
 	grep -qE "$2" <<<"$output"
@@ -36,11 +39,11 @@ rejected() {
 }
 
 @test "writing to the request is rejected" {
-	rejected neg_write_io "only read is supported|write .* not allowed|Permission denied|-EACCES"
+	rejected neg_write_io "R1 cannot write into ptr_ublk_bpf_io"
 }
 
 @test "a sleepable ublk program is rejected" {
-	rejected neg_sleepable "attach to unsupported member|load failed|Invalid argument"
+	rejected -s neg_sleepable "attach to unsupported member queue_io of struct ublk_bpf_ops"
 }
 
 @test "a ublk kfunc called from another struct_ops type is rejected" {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Must be rejected: ->queue_io() runs in atomic context. */
+/* Must be rejected when loaded sleepable (kbpf load -s): ->queue_io() runs in atomic context. */
 #include "kbpf.h"
 
 struct ublk_bpf_ops {
 	__u64 (*queue_io)(struct ublk_bpf_io *io, __u32 off);
 };
 
-SEC("struct_ops.s/queue_io")
+SEC("struct_ops/queue_io")
 __u64 BPF_PROG(sleepable, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_io_release(io);
