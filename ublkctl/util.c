@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ bool log_to_syslog;
  */
 static int sink_fd = -1;
 static char first_error[1024];
+static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void set_error_sink(int fd)
 {
@@ -47,8 +49,13 @@ static void vlog(int prio, const char *tag, const char *fmt, va_list ap)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (prio == LOG_ERR && sink_fd >= 0 && !first_error[0])
-		snprintf(first_error, sizeof(first_error), "%s", msg);
+	if (prio == LOG_ERR && sink_fd >= 0) {
+		/* queue threads may fail at once while starting */
+		pthread_mutex_lock(&first_lock);
+		if (!first_error[0])
+			snprintf(first_error, sizeof(first_error), "%s", msg);
+		pthread_mutex_unlock(&first_lock);
+	}
 	if (log_to_syslog) {
 		syslog(prio, "%s%s", tag, msg);
 		return;
