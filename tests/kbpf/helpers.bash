@@ -93,3 +93,17 @@ block_is_server_data() {
 	n=$(dd if="$1" bs=4k skip="$2" count=1 iflag=direct 2>/dev/null | tr -d Z | wc -c)
 	[ "$n" -eq 0 ]
 }
+
+# With kmemleak (debug kernel): scan at the end of a file and fail on a
+# suspected leak allocated from ublk or BPF code; print all of them.
+kbpf_teardown_file() {
+	local f=/sys/kernel/debug/kmemleak
+	[ -e "$f" ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -e "$f" ] || return 0
+	sleep 6
+	echo scan >"$f"
+	echo scan >"$f"
+	[ -s "$f" ] || return 0
+	cat "$f" >&2
+	! grep -qE 'ublk|bpf_struct_ops|bpf_map' "$f"
+}

@@ -18,6 +18,7 @@ setup() {
 	head -c 4M /dev/urandom >"$SRC"
 }
 teardown() { kbpf_teardown; }
+teardown_file() { kbpf_teardown_file; }
 
 @test "loop: reads, writes, flushes and discards go to the backing file through bpf aio" {
 	kbpf_start -B "$F0" -p "$PROGS/aio.bpf.o:loop_ops"

@@ -8,6 +8,7 @@ load ../kbpf/helpers
 setup_file() { kbpf_setup_file; }
 setup() { kbpf_setup; }
 teardown() { kbpf_teardown; }
+teardown_file() { kbpf_teardown_file; }
 
 @test "UBLK_F_BPF is reported by GET_FEATURES and kept by ADD_DEV" {
 	run "$KBPF" features

@@ -7,6 +7,7 @@ load ../kbpf/helpers
 setup_file() { kbpf_setup_file; }
 setup() { kbpf_setup; }
 teardown() { kbpf_teardown; }
+teardown_file() { kbpf_teardown_file; }
 
 # rejected [-s] OBJ PATTERN: loading OBJ (sleepable with -s) fails and
 # the log matches PATTERN
