@@ -10,7 +10,7 @@
 
 struct ublk_bpf_ops {
 	__u64 (*queue_io)(struct ublk_bpf_io *io, __u32 off);
-	void (*aio_done)(struct ublk_bpf_aio *aio, int res);
+	void (*aio_done)(struct ublk_bpf_aio *aio, long ret);
 };
 
 SEC("struct_ops/loop_queue_io")
@@ -18,12 +18,15 @@ __u64 BPF_PROG(loop_queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	__u32 op = ublk_io_op(io), bytes = ublk_bpf_io_bytes(io);
 	struct ublk_bpf_aio *aio;
+	__u64 pos = 0;
 
 	switch (op) {
 	case UBLK_IO_OP_READ:
 	case UBLK_IO_OP_WRITE:
+		pos = ublk_bpf_io_start_sector(io) << 9;
 		break;
 	case UBLK_IO_OP_FLUSH:
+		/* a flush has no sector: its position is meaningless */
 		bytes = 0;
 		break;
 	default:
@@ -32,26 +35,24 @@ __u64 BPF_PROG(loop_queue_io, struct ublk_bpf_io *io, __u32 off)
 		return UBLK_RET_REDIRECT;
 	}
 
-	ublk_count(UBLK_BPF_STAT_HANDLED);
 	aio = ublk_bpf_aio_alloc(io, op, 0, bytes);
 	if (!aio) {
-		ublk_bpf_complete_io(io, -12 /* -ENOMEM */);
-		return UBLK_RET_QUEUED;
+		/* out of memory in atomic context: the server can do it */
+		ublk_bpf_io_release(io);
+		ublk_count(UBLK_BPF_STAT_REDIRECTED);
+		return UBLK_RET_REDIRECT;
 	}
 	/* the aio holds the request until its completion */
-	ublk_bpf_aio_submit(aio, 0, ublk_bpf_io_start_sector(io) << 9);
+	ublk_bpf_aio_submit(aio, 0, pos);
 	ublk_bpf_io_release(io);
+	ublk_count(UBLK_BPF_STAT_HANDLED);
 	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/loop_aio_done")
-void BPF_PROG(loop_aio_done, struct ublk_bpf_aio *aio, int res)
+void BPF_PROG(loop_aio_done, struct ublk_bpf_aio *aio, long ret)
 {
-	struct ublk_bpf_io *io = ublk_bpf_aio_get_io(aio);
-
-	if (io)
-		ublk_bpf_complete_io(io, res);
-	ublk_bpf_aio_release(aio);
+	ublk_aio_finish(aio, ret);
 }
 
 SEC(".struct_ops")

@@ -12,7 +12,7 @@
 
 struct ublk_bpf_ops {
 	__u64 (*queue_io)(struct ublk_bpf_io *io, __u32 off);
-	void (*aio_done)(struct ublk_bpf_aio *aio, int res);
+	void (*aio_done)(struct ublk_bpf_aio *aio, long ret);
 };
 
 /* set by ublkctl before loading */
@@ -28,13 +28,20 @@ static __always_inline __u64 flush_all(struct ublk_bpf_io *io)
 		if (i >= nr_files)
 			break;
 		aio = ublk_bpf_aio_alloc(io, UBLK_IO_OP_FLUSH, 0, 0);
+		if (!aio && !i) {
+			ublk_bpf_io_release(io);
+			ublk_count(UBLK_BPF_STAT_REDIRECTED);
+			return UBLK_RET_REDIRECT;
+		}
 		if (!aio) {
 			ublk_bpf_complete_io(io, -12 /* -ENOMEM */);
+			ublk_count(UBLK_BPF_STAT_HANDLED);
 			return UBLK_RET_QUEUED;
 		}
 		ublk_bpf_aio_submit(aio, i, 0);
 	}
 	ublk_bpf_io_release(io);
+	ublk_count(UBLK_BPF_STAT_HANDLED);
 	return UBLK_RET_QUEUED;
 }
 
@@ -47,17 +54,12 @@ __u64 BPF_PROG(stripe_queue_io, struct ublk_bpf_io *io, __u32 off)
 	__u32 len;
 
 	if (op != UBLK_IO_OP_READ && op != UBLK_IO_OP_WRITE) {
-		if (op == UBLK_IO_OP_FLUSH) {
-			ublk_count(UBLK_BPF_STAT_HANDLED);
+		if (op == UBLK_IO_OP_FLUSH)
 			return flush_all(io);
-		}
 		ublk_bpf_io_release(io);
 		ublk_count(UBLK_BPF_STAT_REDIRECTED);
 		return UBLK_RET_REDIRECT;
 	}
-	if (!off)
-		ublk_count(UBLK_BPF_STAT_HANDLED);
-
 	start = (ublk_bpf_io_start_sector(io) << 9) + off;
 	k = start >> chunk_shift;
 	len = chunk - (start & (chunk - 1));
@@ -66,26 +68,30 @@ __u64 BPF_PROG(stripe_queue_io, struct ublk_bpf_io *io, __u32 off)
 	pos = ((k / nr_files) << chunk_shift) + (start & (chunk - 1));
 
 	aio = ublk_bpf_aio_alloc(io, op, off, len);
+	if (!aio && !off) {
+		/* out of memory in atomic context: the server can do it */
+		ublk_bpf_io_release(io);
+		ublk_count(UBLK_BPF_STAT_REDIRECTED);
+		return UBLK_RET_REDIRECT;
+	}
 	if (!aio) {
-		/* fails the whole request; parts queued already finish */
+		/* fails the request; the parts queued already finish */
 		ublk_bpf_complete_io(io, -12 /* -ENOMEM */);
 		return UBLK_RET_QUEUED;
 	}
 	ublk_bpf_aio_submit(aio, (__u32)(k % nr_files), pos);
 	ublk_bpf_io_release(io);
+	if (!off)
+		ublk_count(UBLK_BPF_STAT_HANDLED);
 	if (off + len < bytes)
 		return UBLK_RET_CONTINUE(len);
 	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/stripe_aio_done")
-void BPF_PROG(stripe_aio_done, struct ublk_bpf_aio *aio, int res)
+void BPF_PROG(stripe_aio_done, struct ublk_bpf_aio *aio, long ret)
 {
-	struct ublk_bpf_io *io = ublk_bpf_aio_get_io(aio);
-
-	if (io)
-		ublk_bpf_complete_io(io, res);
-	ublk_bpf_aio_release(aio);
+	ublk_aio_finish(aio, ret);
 }
 
 SEC(".struct_ops")

@@ -63,7 +63,10 @@ extern __u32 ublk_bpf_io_dev_id(struct ublk_bpf_io *io) __ksym;
  * bpf aio on the device's backing files (set by ublkctl with
  * UBLK_U_CMD_SET_BPF_FILES; file_idx indexes that table).  An aio covers
  * [off, off + len) of the request's pages and holds a request reference
- * until it is released; its completion comes to ->aio_done().
+ * until it is released.  Submitting hands it to the kernel (even if it
+ * fails, e.g. -EBADF), which gives it back to ->aio_done() with the bytes
+ * done or an error; the program then completes its part of the request
+ * and releases the aio.
  */
 extern struct ublk_bpf_aio *ublk_bpf_aio_alloc(struct ublk_bpf_io *io,
 		__u32 op, __u32 off, __u32 len) __ksym;
@@ -75,6 +78,16 @@ extern struct ublk_bpf_io *ublk_bpf_aio_get_io(struct ublk_bpf_aio *aio) __ksym;
 static __always_inline __u32 ublk_io_op(struct ublk_bpf_io *io)
 {
 	return ublk_bpf_io_op_flags(io) & 0xff;
+}
+
+/* ->aio_done() body: report the aio's result on its request, free it. */
+static __always_inline void ublk_aio_finish(struct ublk_bpf_aio *aio,
+					   long ret)
+{
+	struct ublk_bpf_io *io = ublk_bpf_aio_get_io(aio);
+
+	ublk_bpf_complete_io(io, ret < 0 ? (int)ret : (int)(__u32)ret);
+	ublk_bpf_aio_release(aio);
 }
 
 /*
