@@ -16,7 +16,8 @@ _ublkctl_options()
 	add)
 		echo '-t --target -f --file -n --id -q --queues -d --depth' \
 			'--size --chunk-size --block-size --read-only' \
-			'--zero-copy= --no-recovery --foreground -v --verbose --help'
+			'--zero-copy= --bpf= --no-recovery --foreground -v --verbose' \
+			'--help'
 		;;
 	del) echo '-n --id -a --all --help' ;;
 	list) echo '-n --id --json --help' ;;
@@ -75,7 +76,7 @@ _ublkctl_value()
 			mapfile -t COMPREPLY < <(compgen \
 				-W "$(_ublkctl_ids "$tool")" -- "$cur")
 		;;
-	--zero-copy)
+	--zero-copy | --bpf)
 		mapfile -t COMPREPLY < <(compgen -W 'auto on off' -- "$cur")
 		;;
 	--block-size)

@@ -81,7 +81,7 @@ static int stripe_configure(void *skel, const struct dev_config *cfg)
 }
 
 static const struct bpf_prog_desc progs[] = {
-	{ "null", "null_ops", false, null_open, no_configure, null_destroy },
+	{ "null", "null_ops", true, null_open, no_configure, null_destroy },
 	{ "loop", "loop_ops", true, loop_open, no_configure, loop_destroy },
 	{ "stripe", "stripe_ops", true, stripe_open, stripe_configure,
 	  stripe_destroy },
@@ -121,7 +121,7 @@ const char *bpf_mode_name(enum bpf_mode mode)
 }
 
 /*
- * libbpf's messages: kept (the last warning explains a failed load, e.g.
+ * libbpf's messages: kept (the first warning explains a failed load, e.g.
  * a kfunc or struct_ops type the kernel lacks), shown only with -vv.
  */
 static char libbpf_last[256];
@@ -139,8 +139,10 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
 		line[--len] = '\0';
-	if (level == LIBBPF_WARN && len)
-		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
+	/* the first warning names the cause, later ones the consequences */
+	if (level == LIBBPF_WARN && len && !libbpf_last[0])
+		snprintf(libbpf_last, sizeof(libbpf_last), "%.200s",
+			 strncmp(line, "libbpf: ", 8) ? line : line + 8);
 	if (libbpf_verbose >= 2)
 		dbg_msg(1, "libbpf: %s", line);
 	return 0;
@@ -259,25 +261,23 @@ static void why_set(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
-		   char *why, size_t whylen)
+/*
+ * Open and configure d's skeleton for cfg, reusing the pinned stats map
+ * if asked (and there is one), and load it.  0 with *skel set, or -errno
+ * with the reason in why.
+ */
+static int prog_load(const struct bpf_prog_desc *d,
+		     const struct dev_config *cfg, bool keep_stats,
+		     void **skelp, struct bpf_object **objp, bool *reused,
+		     char *why, size_t whylen)
 {
-	const struct bpf_prog_desc *d = prog_find(cfg->tgt->name);
-	struct bpf_map_info info;
-	uint32_t info_len = sizeof(info);
 	struct bpf_object *obj = NULL;
-	struct bpf_link *link = NULL;
-	struct bpf_map *ops, *stats;
+	struct bpf_map *stats;
 	char pin[PATH_MAX];
-	bool reused = false;
 	void *skel;
 	int ret, fd;
 
-	if (!d) {
-		why_set(why, whylen, "no BPF program for target %s",
-			cfg->tgt->name);
-		return -EOPNOTSUPP;
-	}
+	*reused = false;
 	libbpf_verbose = cfg->verbose;
 	libbpf_last[0] = '\0';
 	libbpf_set_print(libbpf_log);
@@ -289,39 +289,88 @@ int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
 			d->target, strerror(-ret));
 		return ret;
 	}
-	ops = bpf_object__find_map_by_name(obj, d->ops_map);
 	stats = bpf_object__find_map_by_name(obj, "stats");
-	if (!ops || !stats) {
+	if (!stats || !bpf_object__find_map_by_name(obj, d->ops_map)) {
 		ret = -ENOENT;
 		why_set(why, whylen, "%s BPF program: maps missing", d->target);
-		goto out;
+		goto fail;
 	}
 	ret = d->configure(skel, cfg);
 	if (ret) {
 		why_set(why, whylen, "%s BPF program: %s", d->target,
 			strerror(-ret));
-		goto out;
+		goto fail;
 	}
-
-	stats_pin_path(cfg->dev_id, pin, sizeof(pin));
 	if (keep_stats) {
+		stats_pin_path(cfg->dev_id, pin, sizeof(pin));
 		fd = bpf_obj_get(pin);
 		if (fd >= 0) {
-			ret = bpf_map__reuse_fd(stats, fd);
+			*reused = bpf_map__reuse_fd(stats, fd) == 0;
 			close(fd);
-			reused = ret == 0;
 		}
-	} else {
-		bpf_dev_forget(cfg->dev_id);	/* stale pins of an old device */
 	}
-
 	ret = bpf_object__load(obj);
 	if (ret) {
 		why_set(why, whylen, "loading the %s BPF program: %s%s%s",
 			d->target, strerror(-ret), libbpf_last[0] ? ": " : "",
 			libbpf_last);
-		goto out;
+		goto fail;
 	}
+	*skelp = skel;
+	*objp = obj;
+	return 0;
+fail:
+	d->destroy(skel);
+	return ret;
+}
+
+/* Does the kernel accept cfg's program?  Loads it and drops it. */
+static int bpf_probe(const struct dev_config *cfg, char *why, size_t whylen)
+{
+	const struct bpf_prog_desc *d = prog_find(cfg->tgt->name);
+	struct bpf_object *obj;
+	bool reused;
+	void *skel;
+	int ret;
+
+	if (!d) {
+		why_set(why, whylen, "no BPF program for target %s",
+			cfg->tgt->name);
+		return -EOPNOTSUPP;
+	}
+	ret = prog_load(d, cfg, false, &skel, &obj, &reused, why, whylen);
+	if (!ret)
+		d->destroy(skel);
+	return ret;
+}
+
+int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
+		   char *why, size_t whylen)
+{
+	const struct bpf_prog_desc *d = prog_find(cfg->tgt->name);
+	struct bpf_map_info info;
+	uint32_t info_len = sizeof(info);
+	struct bpf_object *obj;
+	struct bpf_link *link = NULL;
+	struct bpf_map *ops, *stats;
+	char pin[PATH_MAX];
+	bool reused;
+	void *skel;
+	int ret;
+
+	if (!d) {
+		why_set(why, whylen, "no BPF program for target %s",
+			cfg->tgt->name);
+		return -EOPNOTSUPP;
+	}
+	if (!keep_stats)
+		bpf_dev_forget(cfg->dev_id);	/* stale pins of an old device */
+	ret = prog_load(d, cfg, keep_stats, &skel, &obj, &reused, why, whylen);
+	if (ret)
+		return ret;
+	ops = bpf_object__find_map_by_name(obj, d->ops_map);
+	stats = bpf_object__find_map_by_name(obj, "stats");
+
 	link = bpf_map__attach_struct_ops(ops);
 	if (!link) {
 		ret = -errno;
@@ -356,6 +405,8 @@ int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
 		goto out;
 	}
 	if (!reused) {
+		stats_pin_path(cfg->dev_id, pin, sizeof(pin));
+		unlink(pin);
 		ret = ensure_pin_dir(cfg->dev_id);
 		if (!ret)
 			ret = bpf_map__pin(stats, pin);
@@ -376,6 +427,55 @@ out:
 		bpf_link__destroy(link);
 	d->destroy(skel);
 	return ret;
+}
+
+int bpf_choose(struct dev_config *cfg)
+{
+	uint64_t feat = 0;
+	char why[512];
+
+	cfg->bpf = false;
+	if (cfg->bpf_mode == BPF_MODE_OFF)
+		return 0;
+	if (!bpf_target_has_program(cfg->tgt->name))
+		why_set(why, sizeof(why), "no BPF program for target %s",
+			cfg->tgt->name);
+	else if (ctrl_get_features(&feat) < 0 ||
+		 !bpf_kernel_supported(features_mask(feat)))
+		why_set(why, sizeof(why), "the ublk driver does not support "
+			"BPF (UBLK_F_BPF)");
+	else if (bpf_probe(cfg, why, sizeof(why)) == 0)
+		cfg->bpf = true;
+	if (cfg->bpf)
+		return 0;
+	if (cfg->bpf_mode == BPF_MODE_ON) {
+		err_msg("--bpf=on: %s", why);
+		return -1;
+	}
+	dbg_msg(cfg->verbose, "not using BPF: %s; serving in userspace", why);
+	return 0;
+}
+
+int bpf_server_attach(struct dev_config *cfg, bool recover)
+{
+	char why[512];
+
+	if (!cfg->bpf)
+		return 0;
+	if (!(cfg->dev_flags & UBLK_F_BPF))
+		why_set(why, sizeof(why), "device %d was created without "
+			"UBLK_F_BPF", cfg->dev_id);
+	else if (!bpf_dev_attach(cfg, recover, why, sizeof(why)))
+		return 0;
+	if (cfg->bpf_mode == BPF_MODE_ON) {
+		err_msg("BPF: %s", why);
+		return -1;
+	}
+	warn_msg("BPF: %s; serving in userspace", why);
+	if (recover && (cfg->dev_flags & UBLK_F_BPF))
+		bpf_dev_detach(cfg->dev_id);	/* no half-old program */
+	cfg->bpf = false;
+	return 0;
 }
 
 int bpf_dev_detach(int dev_id)

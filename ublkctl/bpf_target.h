@@ -50,8 +50,6 @@
 	_IOWR('u', 0x42, struct ublksrv_ctrl_cmd)	/* addr: __s32 fds[] */
 #endif
 
-enum bpf_mode { BPF_MODE_AUTO, BPF_MODE_ON, BPF_MODE_OFF };
-
 struct bpf_stats {
 	uint64_t handled;	/* requests the program took */
 	uint64_t redirected;	/* requests it sent to the server */
@@ -69,6 +67,22 @@ static inline bool bpf_kernel_supported(uint64_t features)
 
 /* Is a BPF program compiled in for this target name? */
 bool bpf_target_has_program(const char *target);
+
+/*
+ * `add`: decide cfg->bpf from cfg->bpf_mode before any device exists:
+ * the driver must offer UBLK_F_BPF and the kernel must accept the
+ * target's program (loaded once to check, then dropped).  --bpf=on
+ * failing is an error (printed, -1); --bpf=auto falling back says why
+ * with -v.  Needs the control device open.
+ */
+int bpf_choose(struct dev_config *cfg);
+
+/*
+ * Server: attach when cfg->bpf (after ADD_DEV, or START_USER_RECOVERY if
+ * recover).  A failure is an error under --bpf=on (printed, -1); under
+ * auto a warning, and the device is served in userspace (cfg->bpf false).
+ */
+int bpf_server_attach(struct dev_config *cfg, bool recover);
 
 /*
  * Attach cfg->tgt's program to device cfg->dev_id, which exists with

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
+#include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
 #include "server.h"
@@ -20,6 +21,7 @@ enum {
 	OPT_ZC,
 	OPT_NO_RECOVERY,
 	OPT_FOREGROUND,
+	OPT_BPF,
 };
 
 static const struct argp_option add_options[] = {
@@ -39,6 +41,9 @@ static const struct argp_option add_options[] = {
 	{ "read-only", OPT_RO, 0, 0, "Create a read-only device", 0 },
 	{ "zero-copy", OPT_ZC, "auto|on|off", 0,
 	  "Zero copy through UBLK_F_AUTO_BUF_REG (default auto)", 0 },
+	{ "bpf", OPT_BPF, "auto|on|off", 0,
+	  "Serve IO in the kernel with the target's BPF program (default "
+	  "auto)", 0 },
 	{ "no-recovery", OPT_NO_RECOVERY, 0, 0,
 	  "Fail IO instead of waiting when the server dies", 0 },
 	{ "foreground", OPT_FOREGROUND, 0, 0,
@@ -127,6 +132,11 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 			usage_error("invalid zero-copy mode '%s' "
 				    "(auto, on or off)", arg);
 		break;
+	case OPT_BPF:
+		if (bpf_mode_parse(arg, &cfg->bpf_mode))
+			usage_error("invalid BPF mode '%s' (auto, on or off)",
+				    arg);
+		break;
 	case OPT_NO_RECOVERY:
 		cfg->recovery = false;
 		break;
@@ -177,8 +187,8 @@ static void add_check(struct add_args *a)
 static const char add_usage[] =
 "Usage: ublkctl add -t TARGET [-f FILE]... [-n ID] [-q QUEUES] [-d DEPTH]\n"
 "                   [--size BYTES] [--chunk-size BYTES] [--block-size 512|4096]\n"
-"                   [--read-only] [--zero-copy=auto|on|off] [--no-recovery]\n"
-"                   [--foreground] [-v]";
+"                   [--read-only] [--zero-copy=auto|on|off] [--bpf=auto|on|off]\n"
+"                   [--no-recovery] [--foreground] [-v]";
 
 int cmd_add(int argc, char **argv)
 {
@@ -201,6 +211,7 @@ int cmd_add(int argc, char **argv)
 	cfg.chunk_size = UBLKCTL_DEF_CHUNK;
 	cfg.recovery = true;
 	cfg.zero_copy = ZC_AUTO;
+	cfg.bpf_mode = BPF_MODE_AUTO;
 	for (int i = 0; i < UBLKCTL_MAX_FDS; i++)
 		cfg.fds[i] = -1;
 
@@ -209,8 +220,9 @@ int cmd_add(int argc, char **argv)
 
 	if (cfg.tgt->open(&cfg))
 		return EXIT_FAIL;
-	if (ctrl_open()) {
+	if (ctrl_open() || bpf_choose(&cfg)) {
 		target_close(&cfg);
+		ctrl_close();
 		return EXIT_FAIL;
 	}
 	rc = server_main(&cfg, SERVER_ADD);

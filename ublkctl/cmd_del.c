@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
 #include "state.h"
@@ -65,6 +66,7 @@ static int del_one(int id)
 	ret = ctrl_get_info(id, &info);
 	if (ret == -ENODEV) {
 		state_remove(id);	/* stale, if any */
+		bpf_dev_forget(id);
 		err_msg("device %d: %s", id, strerror(ENODEV));
 		return EXIT_FAIL;
 	}
@@ -84,6 +86,7 @@ static int del_one(int id)
 	snprintf(path, sizeof(path), "/dev/ublkb%d", id);
 	for (i = 0; i < 1000 && stat(path, &st) == 0; i++)
 		sleep_ms(10);
+	bpf_dev_forget(id);
 	state_remove(id);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
 #include "state.h"
@@ -80,6 +81,8 @@ static struct json_object *device_json(int id, int *err)
 	struct json_object *o, *st, *v, *files;
 	char path[64];
 	const char *target = NULL;
+	struct bpf_stats bst;
+	bool bpf;
 	int ret;
 
 	ret = ctrl_get_info(id, &info);
@@ -124,7 +127,20 @@ static struct json_object *device_json(int id, int *err)
 			       json_object_new_boolean(!!(info.flags & UBLK_F_AUTO_BUF_REG)));
 	json_object_object_add(o, "recovery",
 			       json_object_new_boolean(!!(info.flags & UBLK_F_USER_RECOVERY)));
-	json_object_object_add(o, "bpf", json_object_new_boolean(0));
+	bpf = (info.flags & UBLK_F_BPF) && st &&
+	      json_object_object_get_ex(st, "bpf", &v) &&
+	      json_object_get_boolean(v);
+	json_object_object_add(o, "bpf", json_object_new_boolean(bpf));
+	if (bpf && bpf_dev_stats(id, &bst) == 0) {
+		v = json_object_new_object();
+		json_object_object_add(v, "handled",
+				       json_object_new_uint64(bst.handled));
+		json_object_object_add(v, "redirected",
+				       json_object_new_uint64(bst.redirected));
+		json_object_object_add(o, "bpf_stats", v);
+	} else {
+		json_object_object_add(o, "bpf_stats", NULL);
+	}
 	json_object_object_add(o, "flags", flag_names(info.flags));
 	if (st)
 		json_object_put(st);
@@ -283,6 +299,8 @@ int cmd_features(int argc, char **argv)
 		root = json_object_new_object();
 		json_object_object_add(root, "features", names);
 		json_object_object_add(root, "mask", json_object_new_uint64(feat));
+		json_object_object_add(root, "bpf",
+				       json_object_new_boolean(bpf_kernel_supported(feat)));
 		printf("%s\n", json_object_to_json_string_ext(root,
 			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);

@@ -270,6 +270,8 @@ const char *ublk_flag_name(unsigned bit)
 {
 	if (bit < sizeof(flag_names) / sizeof(flag_names[0]))
 		return flag_names[bit];
+	if (bit == 48)
+		return "bpf";	/* UBLK_F_BPF, kernel/patches */
 	return NULL;
 }
 

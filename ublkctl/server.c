@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf_target.h"
 #include "ctrl.h"
 #include "queue.h"
 #include "server.h"
@@ -91,6 +92,8 @@ static int choose_flags(struct dev_config *cfg, uint64_t *flags)
 			*flags |= want;
 		}
 	}
+	if (cfg->bpf)
+		*flags |= UBLK_F_BPF;	/* bpf_choose() saw it offered */
 	switch (cfg->zero_copy) {
 	case ZC_ON:
 		if (!(feat & UBLK_F_AUTO_BUF_REG)) {
@@ -158,6 +161,8 @@ static int add_device(struct server *s)
 		err_msg("SET_PARAMS: %s", strerror(-ret));
 		return -1;
 	}
+	if (bpf_server_attach(cfg, false))
+		return -1;
 	dbg_msg(cfg->verbose, "device %d: %s, %u queues x %u, flags %#llx",
 		cfg->dev_id, cfg->tgt->name, cfg->nr_queues, cfg->depth,
 		(unsigned long long)cfg->dev_flags);
@@ -190,7 +195,8 @@ static int begin_recovery(struct server *s)
 			strerror(-ret));
 		return -1;
 	}
-	return 0;
+	/* the old program stays bound meanwhile: put a fresh one in */
+	return bpf_server_attach(cfg, true);
 }
 
 static int open_cdev(struct server *s)
@@ -287,6 +293,7 @@ static void abandon(struct server *s)
 
 		if (ret < 0 && ret != -ENODEV)
 			err_msg("DEL_DEV: %s", strerror(-ret));
+		bpf_dev_forget(s->cfg->dev_id);
 	}
 }
 
@@ -303,6 +310,7 @@ static void shutdown_device(struct server *s)
 	ret = ctrl_del_dev(id);
 	if (ret < 0 && ret != -ENODEV)
 		err_msg("DEL_DEV: %s", strerror(-ret));
+	bpf_dev_forget(id);
 	state_remove(id);
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf_target.h"
 #include "state.h"
 #include "target.h"
 
@@ -70,6 +71,9 @@ int state_save(const struct dev_config *cfg, int pid)
 			       json_object_new_string(zc_names[cfg->zero_copy]));
 	json_object_object_add(o, "recovery",
 			       json_object_new_boolean(cfg->recovery));
+	json_object_object_add(o, "bpf_mode",
+			       json_object_new_string(bpf_mode_name(cfg->bpf_mode)));
+	json_object_object_add(o, "bpf", json_object_new_boolean(cfg->bpf));
 	json_object_object_add(o, "pid", json_object_new_int(pid));
 
 	ret = mkdir_private(run_dir());
@@ -168,6 +172,12 @@ int state_to_config(struct json_object *st, struct dev_config *cfg)
 			if (s && !strcmp(s, zc_names[i]))
 				cfg->zero_copy = (enum zc_mode)i;
 	}
+	cfg->bpf_mode = BPF_MODE_AUTO;
+	if (json_object_object_get_ex(st, "bpf_mode", &v) &&
+	    bpf_mode_parse(json_object_get_string(v), &cfg->bpf_mode))
+		return -EINVAL;
+	if (json_object_object_get_ex(st, "bpf", &v))
+		cfg->bpf = json_object_get_boolean(v);
 	if (cfg->block_size != 512 && cfg->block_size != 4096)
 		return -EINVAL;
 	if (cfg->nr_files < cfg->tgt->min_files ||

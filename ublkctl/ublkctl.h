@@ -19,6 +19,7 @@
 #define UBLKCTL_DEF_CHUNK	(64U << 10)
 
 enum zc_mode { ZC_AUTO, ZC_ON, ZC_OFF };
+enum bpf_mode { BPF_MODE_AUTO, BPF_MODE_ON, BPF_MODE_OFF };
 
 struct target_ops;
 
@@ -40,6 +41,8 @@ struct dev_config {
 	bool foreground;
 	int verbose;
 	enum zc_mode zero_copy;
+	enum bpf_mode bpf_mode;		/* --bpf */
+	bool bpf;			/* serve through the target's BPF program */
 
 	int nr_files;
 	char *files[UBLKCTL_MAX_FILES];	/* absolute paths */
