@@ -15,7 +15,7 @@ load helpers
 @test "list --json: a stripe device, key by key" {
 	make_file "$T/a.img" 64M
 	make_file "$T/b.img" 64M
-	add_dev -t stripe -f "$T/a.img" -f "$T/b.img" -q 2 -d 64 --chunk-size 128K
+	add_dev -t stripe -f "$T/a.img" -f "$T/b.img" -q 2 -d 64 --chunk-size 128K --bpf=off
 	ublkctl list --json
 	expect_status 0
 	local d pid
@@ -37,7 +37,8 @@ load helpers
 	[ "$(jq '.chunk_size' <<<"$d")" = 131072 ] || fail chunk_size
 	[ "$(jq '.zero_copy' <<<"$d")" = true ] || fail zero_copy
 	[ "$(jq '.recovery' <<<"$d")" = true ] || fail recovery
-	[ "$(jq '.bpf' <<<"$d")" = false ] || fail bpf
+	[ "$(jq '.bpf' <<<"$d")" = false ] || fail "bpf (added with --bpf=off)"
+	[ "$(jq '.bpf_stats' <<<"$d")" = null ] || fail "bpf_stats without a program"
 	jq -e '.flags | index("user_recovery") and index("user_recovery_reissue")
 		and index("auto_buf_reg")' <<<"$d" >/dev/null || fail flags
 	jq -e '.flags | all(type == "string")' <<<"$d" >/dev/null || fail "flags not strings"
