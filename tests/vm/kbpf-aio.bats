@@ -98,7 +98,7 @@ teardown_file() { kbpf_teardown_file; }
 	kbpf_start -q 2 -B "$F0" -f "$F0"
 	fio --name=verify --filename="$DEV" --rw=randwrite --bs=8k --size=16M \
 		--iodepth=16 --ioengine=io_uring --direct=1 --allow_file_create=0 --verify=crc32c \
-		--do_verify=1 --loops=3 --output="$BATS_TEST_TMPDIR/fio.out" &
+		--do_verify=1 --verify_state_save=0 --loops=3 --output="$BATS_TEST_TMPDIR/fio.out" &
 	fio_pid=$!
 	while kill -0 "$fio_pid" 2>/dev/null; do
 		"$KBPF" bind "$DEV_ID" "$PROGS/aio.bpf.o" loop_ops
