@@ -134,11 +134,7 @@ load bpf-helpers
 	add_dev -t stripe -f "$T/a.img" -f "$T/b.img" --chunk-size 8K --bpf=on
 	local old new fio_pid before
 	old=$(server_pid "$ID")
-	fio --name=rec --ioengine=io_uring --direct=1 --filename="$DEV" \
-		--rw=randwrite --bsrange=4k-64k --iodepth=32 --size=24M \
-		--rate_iops=1500 --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_state_save=0 >"$T/fio.log" 2>&1 &
-	fio_pid=$!
+	start_verified_writer
 	sleep 1.5
 	kill -0 "$fio_pid" 2>/dev/null || fail "fio ended too early: $(cat "$T/fio.log")"
 	kill -9 "$old"

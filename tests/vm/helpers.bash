@@ -177,3 +177,14 @@ ext4_roundtrip() {
 	umount "$MNT" || fail "final umount failed"
 	MNT=
 }
+
+# Start a rate-limited fio write+verify on $DEV in the background, slow
+# enough to be still running when a test kills the server under it; sets
+# fio_pid (declare it local in the caller) and logs to $T/fio.log.
+start_verified_writer() {
+	fio --name=rec --ioengine=io_uring --direct=1 --filename="$DEV" \
+		--rw=randwrite --bsrange=4k-64k --iodepth=32 --size=24M \
+		--rate_iops=1500 --verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_state_save=0 >"$T/fio.log" 2>&1 &
+	fio_pid=$!
+}

@@ -12,12 +12,7 @@ recovery_case() {
 	local old new fio_pid i
 	old=$(server_pid "$ID")
 	[ "$old" -gt 0 ] || fail "no server pid"
-	# rate-limited so that it is surely still running when the server dies
-	fio --name=rec --ioengine=io_uring --direct=1 --filename="$DEV" \
-		--rw=randwrite --bsrange=4k-64k --iodepth=32 --size=24M \
-		--rate_iops=1500 --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_state_save=0 >"$T/fio.log" 2>&1 &
-	fio_pid=$!
+	start_verified_writer
 	sleep 1.5
 	kill -0 "$fio_pid" 2>/dev/null || fail "fio ended before the server was killed: $(cat "$T/fio.log")"
 	kill -9 "$old"
