@@ -58,6 +58,8 @@ extern __u32 ublk_bpf_io_bytes(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_tag(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_queue_id(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_dev_id(struct ublk_bpf_io *io) __ksym;
+/* Zero-fill [off, off + len) of a read request's pages; 0 or -EINVAL. */
+extern int ublk_bpf_io_zero(struct ublk_bpf_io *io, __u32 off, __u32 len) __ksym;
 
 /*
  * bpf aio on the device's backing files (set by ublkctl with
