@@ -13,6 +13,8 @@
  *   kbpf load [-s] OBJ                load OBJ (-s: programs sleepable) and
  *                                     register its struct_ops maps, then
  *                                     drop them (verifier tests)
+ *   kbpf read [-a OFF] DEV POS LEN    read LEN bytes at POS of DEV with
+ *                                     O_DIRECT and write them to stdout
  *
  * serve options:
  *   -n ID         device id (default: any)
@@ -26,6 +28,12 @@
  *
  * The served requests are counted and printed at exit as "served N".
  * Redirected reads without -f return bytes 0x5a.
+ *
+ * kbpf read fills its buffer with 0x55 first, so a byte that no one wrote
+ * into the request's pages shows.  The buffer starts OFF bytes (default 0)
+ * past a page boundary: with an OFF that is no multiple of the page size,
+ * no page of the request is whole, which tests of offset arithmetic on
+ * the request's pages want.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -522,6 +530,46 @@ static int cmd_load(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_read(int argc, char **argv)
+{
+	unsigned long off = 0, len;
+	long long pos;
+	char *buf;
+	ssize_t ret;
+	int fd, opt;
+
+	while ((opt = getopt(argc, argv, "a:")) != -1) {
+		if (opt != 'a')
+			return 2;
+		off = strtoul(optarg, NULL, 0);
+	}
+	if (argc - optind != 3)
+		return 2;
+	pos = strtoll(argv[optind + 1], NULL, 0);
+	len = strtoul(argv[optind + 2], NULL, 0);
+	if (off >= 4096 || !len || len > IO_BUF_BYTES)
+		return 2;
+	fd = open(argv[optind], O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die(argv[optind], errno);
+	if (posix_memalign((void **)&buf, 4096, off + len))
+		die("posix_memalign", ENOMEM);
+	memset(buf, 0x55, off + len);
+	ret = pread(fd, buf + off, len, pos);
+	if (ret < 0)
+		die("read", errno);
+	/* a short read would pass for data and hide the failure */
+	if ((unsigned long)ret != len) {
+		fprintf(stderr, "kbpf: read: %zd of %lu bytes\n", ret, len);
+		return 1;
+	}
+	if (fwrite(buf + off, 1, len, stdout) != len || fflush(stdout))
+		die("stdout", errno);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
 static int cmd_features(void)
 {
 	__u64 features = 0;
@@ -541,7 +589,7 @@ static int cmd_features(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: kbpf features|serve|bind|unbind|load ...\n");
+		fprintf(stderr, "usage: kbpf features|serve|bind|unbind|load|read ...\n");
 		return 2;
 	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
@@ -555,6 +603,8 @@ int main(int argc, char **argv)
 		return cmd_unbind(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "read"))
+		return cmd_read(argc - 1, argv + 1);
 	fprintf(stderr, "kbpf: unknown command %s\n", argv[1]);
 	return 2;
 }

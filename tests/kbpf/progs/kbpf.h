@@ -26,6 +26,7 @@ extern __u32 ublk_bpf_io_bytes(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_tag(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_queue_id(struct ublk_bpf_io *io) __ksym;
 extern __u32 ublk_bpf_io_dev_id(struct ublk_bpf_io *io) __ksym;
+extern int ublk_bpf_io_zero(struct ublk_bpf_io *io, __u32 off, __u32 len) __ksym;
 
 extern struct ublk_bpf_aio *ublk_bpf_aio_alloc(struct ublk_bpf_io *io,
 		__u32 op, __u32 off, __u32 len) __ksym;
