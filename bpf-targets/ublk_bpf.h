@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The ublk BPF interface as the BPF targets see it (kernel/patches: the
- * "ublk_bpf_ops" struct_ops, its kfuncs and return encoding), declared by
- * hand so that the targets build with any clang and libbpf, without a
- * vmlinux.h of the patched kernel.  Kernel structures are opaque here:
- * programs only pass them to kfuncs.  Where a target ever reads a field,
- * the type carries preserve_access_index so libbpf relocates the access
- * against the running kernel's BTF (CO-RE).
+ * What the BPF targets share: the ublk BPF interface of kernel/patches
+ * (ublk_kfuncs.h, the same declarations the kernel tests use), helpers on
+ * top of it, and the "stats" map that ublkctl reads.
  */
 #ifndef UBLK_BPF_H
 #define UBLK_BPF_H
@@ -17,65 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "ublk_bpf_shared.h"
-
-#define __ublk_core __attribute__((preserve_access_index))
-
-/* One request (a part of it, for split requests) owned by the program. */
-struct ublk_bpf_io {
-	int __opaque;
-} __ublk_core;
-
-/* One asynchronous file operation on a backing file. */
-struct ublk_bpf_aio {
-	int __opaque;
-} __ublk_core;
-
-/* Request operations: bits 0-7 of ublk_bpf_io_op_flags(). */
-#define UBLK_IO_OP_READ		0
-#define UBLK_IO_OP_WRITE	1
-#define UBLK_IO_OP_FLUSH	2
-#define UBLK_IO_OP_DISCARD	3
-#define UBLK_IO_OP_WRITE_SAME	4
-#define UBLK_IO_OP_WRITE_ZEROES	5
-#define UBLK_IO_F_FUA		(1U << 13)
-
-/* ->queue_io() return: disposition in bits 32-63, bytes in bits 0-31. */
-#define UBLK_BPF_IO_REDIRECT	0U
-#define UBLK_BPF_IO_QUEUED	1U
-#define UBLK_BPF_IO_CONTINUE	2U
-
-#define UBLK_RET_REDIRECT	((__u64)UBLK_BPF_IO_REDIRECT << 32)
-#define UBLK_RET_QUEUED		((__u64)UBLK_BPF_IO_QUEUED << 32)
-#define UBLK_RET_CONTINUE(bytes) \
-	(((__u64)UBLK_BPF_IO_CONTINUE << 32) | (__u32)(bytes))
-
-/* Request kfuncs. complete_io and io_release release @io. */
-extern int ublk_bpf_complete_io(struct ublk_bpf_io *io, int res) __ksym;
-extern void ublk_bpf_io_release(struct ublk_bpf_io *io) __ksym;
-extern __u32 ublk_bpf_io_op_flags(struct ublk_bpf_io *io) __ksym;
-extern __u64 ublk_bpf_io_start_sector(struct ublk_bpf_io *io) __ksym;
-extern __u32 ublk_bpf_io_bytes(struct ublk_bpf_io *io) __ksym;
-extern __u32 ublk_bpf_io_tag(struct ublk_bpf_io *io) __ksym;
-extern __u32 ublk_bpf_io_queue_id(struct ublk_bpf_io *io) __ksym;
-extern __u32 ublk_bpf_io_dev_id(struct ublk_bpf_io *io) __ksym;
-/* Zero-fill [off, off + len) of a read request's pages; 0 or -EINVAL. */
-extern int ublk_bpf_io_zero(struct ublk_bpf_io *io, __u32 off, __u32 len) __ksym;
-
-/*
- * bpf aio on the device's backing files (set by ublkctl with
- * UBLK_U_CMD_SET_BPF_FILES; file_idx indexes that table).  An aio covers
- * [off, off + len) of the request's pages and holds a request reference
- * until it is released.  Submitting hands it to the kernel (even if it
- * fails, e.g. -EBADF), which gives it back to ->aio_done() with the bytes
- * done or an error; the program then completes its part of the request
- * and releases the aio.
- */
-extern struct ublk_bpf_aio *ublk_bpf_aio_alloc(struct ublk_bpf_io *io,
-		__u32 op, __u32 off, __u32 len) __ksym;
-extern int ublk_bpf_aio_submit(struct ublk_bpf_aio *aio, __u32 file_idx,
-		__u64 pos) __ksym;
-extern void ublk_bpf_aio_release(struct ublk_bpf_aio *aio) __ksym;
-extern struct ublk_bpf_io *ublk_bpf_aio_get_io(struct ublk_bpf_aio *aio) __ksym;
+#include "ublk_kfuncs.h"
 
 static __always_inline __u32 ublk_io_op(struct ublk_bpf_io *io)
 {

@@ -62,7 +62,7 @@ __u64 BPF_PROG(loop_queue_io, struct ublk_bpf_io *io, __u32 off)
 		ublk_bpf_complete_io(io, ret);
 	else
 		ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/loopmix_queue_io")
@@ -74,18 +74,18 @@ __u64 BPF_PROG(loopmix_queue_io, struct ublk_bpf_io *io, __u32 off)
 
 	if (op != UBLK_IO_OP_READ && op != UBLK_IO_OP_WRITE) {
 		ublk_bpf_io_release(io);
-		return RET_REDIRECT;
+		return UBLK_RET_REDIRECT;
 	}
 	if ((sector >> 3) & 1) {
 		ublk_bpf_io_release(io);
-		return RET_REDIRECT;
+		return UBLK_RET_REDIRECT;
 	}
 	ret = submit(io, op, 0, ublk_bpf_io_bytes(io), 0, sector << 9);
 	if (ret)
 		ublk_bpf_complete_io(io, ret);
 	else
 		ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/stripe_queue_io")
@@ -115,14 +115,14 @@ __u64 BPF_PROG(stripe_queue_io, struct ublk_bpf_io *io, __u32 off)
 	ret = submit(io, op, off, part, chunk % NR_FILES, file_pos);
 	if (!ret && off + part < bytes) {
 		ublk_bpf_io_release(io);
-		return RET_CONTINUE(part);
+		return UBLK_RET_CONTINUE(part);
 	}
 out:
 	if (ret)
 		ublk_bpf_complete_io(io, ret);
 	else
 		ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/badfile_queue_io")
@@ -136,7 +136,7 @@ __u64 BPF_PROG(badfile_queue_io, struct ublk_bpf_io *io, __u32 off)
 		ublk_bpf_complete_io(io, ret);
 	else
 		ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 /* complete the request with this part's result; the last part ends it */

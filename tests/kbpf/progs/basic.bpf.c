@@ -28,7 +28,7 @@ __u64 BPF_PROG(null_queue_io, struct ublk_bpf_io *io, __u32 off)
 	last_queue_id = ublk_bpf_io_queue_id(io);
 	last_tag = ublk_bpf_io_tag(io);
 	ublk_bpf_complete_io(io, ublk_bpf_io_bytes(io));
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/redirect_queue_io")
@@ -36,7 +36,7 @@ __u64 BPF_PROG(redirect_queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	__sync_fetch_and_add(&calls_redirect, 1);
 	ublk_bpf_io_release(io);
-	return RET_REDIRECT;
+	return UBLK_RET_REDIRECT;
 }
 
 SEC("struct_ops/split_queue_io")
@@ -50,8 +50,8 @@ __u64 BPF_PROG(split_queue_io, struct ublk_bpf_io *io, __u32 off)
 		part = 4096;
 	ublk_bpf_complete_io(io, part);
 	if (off + part < bytes)
-		return RET_CONTINUE(part);
-	return RET_QUEUED;
+		return UBLK_RET_CONTINUE(part);
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/eio_queue_io")
@@ -62,7 +62,7 @@ __u64 BPF_PROG(eio_queue_io, struct ublk_bpf_io *io, __u32 off)
 		ublk_bpf_complete_io(io, -5 /* -EIO */);
 	else
 		ublk_bpf_complete_io(io, ublk_bpf_io_bytes(io));
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/mixed_queue_io")
@@ -71,10 +71,10 @@ __u64 BPF_PROG(mixed_queue_io, struct ublk_bpf_io *io, __u32 off)
 	__sync_fetch_and_add(&calls_mixed, 1);
 	if ((ublk_bpf_io_start_sector(io) >> 3) & 1) {
 		ublk_bpf_io_release(io);
-		return RET_REDIRECT;
+		return UBLK_RET_REDIRECT;
 	}
 	ublk_bpf_complete_io(io, ublk_bpf_io_bytes(io));
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/bad_ret_queue_io")
@@ -88,7 +88,7 @@ SEC("struct_ops/drop_queue_io")
 __u64 BPF_PROG(drop_queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC(".struct_ops")

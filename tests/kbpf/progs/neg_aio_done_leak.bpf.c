@@ -11,7 +11,7 @@ SEC("struct_ops/queue_io")
 __u64 BPF_PROG(queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_io_release(io);
-	return RET_REDIRECT;
+	return UBLK_RET_REDIRECT;
 }
 
 SEC("struct_ops/aio_done")

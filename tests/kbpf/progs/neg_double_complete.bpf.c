@@ -11,7 +11,7 @@ __u64 BPF_PROG(double_complete, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_complete_io(io, 0);
 	ublk_bpf_complete_io(io, 0);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC(".struct_ops")

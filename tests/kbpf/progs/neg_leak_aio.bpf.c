@@ -15,8 +15,8 @@ __u64 BPF_PROG(leak_aio, struct ublk_bpf_io *io, __u32 off)
 	aio = ublk_bpf_aio_alloc(io, UBLK_IO_OP_FLUSH, 0, 0);
 	ublk_bpf_io_release(io);
 	if (!aio)
-		return RET_REDIRECT;
-	return RET_QUEUED;
+		return UBLK_RET_REDIRECT;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/aio_done")

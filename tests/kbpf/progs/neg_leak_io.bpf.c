@@ -10,9 +10,9 @@ SEC("struct_ops/queue_io")
 __u64 BPF_PROG(leak_io, struct ublk_bpf_io *io, __u32 off)
 {
 	if (ublk_bpf_io_tag(io) & 1)
-		return RET_REDIRECT;
+		return UBLK_RET_REDIRECT;
 	ublk_bpf_io_release(io);
-	return RET_REDIRECT;
+	return UBLK_RET_REDIRECT;
 }
 
 SEC(".struct_ops")

@@ -10,7 +10,7 @@ SEC("struct_ops/queue_io")
 __u64 BPF_PROG(sleepable, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_io_release(io);
-	return RET_REDIRECT;
+	return UBLK_RET_REDIRECT;
 }
 
 SEC(".struct_ops")

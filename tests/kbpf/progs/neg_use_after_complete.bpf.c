@@ -13,7 +13,7 @@ __u64 BPF_PROG(use_after_complete, struct ublk_bpf_io *io, __u32 off)
 {
 	ublk_bpf_complete_io(io, 0);
 	tag = ublk_bpf_io_tag(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC(".struct_ops")

@@ -15,10 +15,10 @@ __u64 BPF_PROG(use_after_submit, struct ublk_bpf_io *io, __u32 off)
 	aio = ublk_bpf_aio_alloc(io, UBLK_IO_OP_FLUSH, 0, 0);
 	ublk_bpf_io_release(io);
 	if (!aio)
-		return RET_QUEUED;
+		return UBLK_RET_QUEUED;
 	ublk_bpf_aio_submit(aio, 0, 0);
 	ublk_bpf_aio_release(aio);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/aio_done")

@@ -9,9 +9,14 @@ struct ublk_bpf_ops {
 SEC("struct_ops/queue_io")
 __u64 BPF_PROG(write_io, struct ublk_bpf_io *io, __u32 off)
 {
-	io->unused = 1;
+	/*
+	 * a plain store: io->__opaque would be a CO-RE relocation to a field
+	 * the kernel's type lacks, which libbpf replaces with an invalid
+	 * call that the verifier would reject instead of the write
+	 */
+	*(volatile int *)io = 1;
 	ublk_bpf_io_release(io);
-	return RET_REDIRECT;
+	return UBLK_RET_REDIRECT;
 }
 
 SEC(".struct_ops")

@@ -76,7 +76,7 @@ __u64 BPF_PROG(range_queue_io, struct ublk_bpf_io *io, __u32 off)
 	else
 		ret = ublk_bpf_io_zero(io, 0, bytes);
 	ublk_bpf_complete_io(io, ret ? refused_to_nospc(ret) : (int)bytes);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/aio_queue_io")
@@ -88,16 +88,16 @@ __u64 BPF_PROG(aio_queue_io, struct ublk_bpf_io *io, __u32 off)
 
 	if (op != UBLK_IO_OP_READ && op != UBLK_IO_OP_WRITE) {
 		ublk_bpf_io_release(io);
-		return RET_REDIRECT;
+		return UBLK_RET_REDIRECT;
 	}
 	aio = ublk_bpf_aio_alloc(io, op, 0, bytes);
 	if (!aio) {
 		ublk_bpf_complete_io(io, -12 /* -ENOMEM */);
-		return RET_QUEUED;
+		return UBLK_RET_QUEUED;
 	}
 	ublk_bpf_aio_submit(aio, 0, ublk_bpf_io_start_sector(io) << 9);
 	ublk_bpf_io_release(io);
-	return RET_QUEUED;
+	return UBLK_RET_QUEUED;
 }
 
 SEC("struct_ops/aio_done")
