@@ -37,19 +37,6 @@
 
 #include "ublkctl.h"
 
-/* uAPI of the ublk BPF series (kernel/patches), not in ublk_abi.h yet. */
-#ifndef UBLK_F_BPF
-#define UBLK_F_BPF			(1ULL << 48)
-#endif
-#ifndef UBLK_U_CMD_BIND_BPF
-#define UBLK_U_CMD_BIND_BPF \
-	_IOWR('u', 0x40, struct ublksrv_ctrl_cmd)	/* data[0]: map id */
-#define UBLK_U_CMD_UNBIND_BPF \
-	_IOWR('u', 0x41, struct ublksrv_ctrl_cmd)
-#define UBLK_U_CMD_SET_BPF_FILES \
-	_IOWR('u', 0x42, struct ublksrv_ctrl_cmd)	/* addr: __s32 fds[] */
-#endif
-
 struct bpf_stats {
 	uint64_t handled;	/* requests the program took */
 	uint64_t redirected;	/* requests it sent to the server */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ublk driver's user ABI as ublkctl uses it, written for this project
- * from the semantics of Linux 7.2's include/uapi/linux/ublk_cmd.h.  We keep
- * our own copy so that the build needs no new kernel headers (those clash
- * with liburing 2.3).  Only what ublkctl needs is here.
+ * from the semantics of Linux 7.2's include/uapi/linux/ublk_cmd.h, plus
+ * the additions of the ublk BPF series (kernel/patches), marked as such.
+ * We keep our own copy so that the build needs no new kernel headers (those
+ * clash with liburing 2.3).  Only what ublkctl and the kernel tests'
+ * server (tests/kbpf/kbpf.c) need is here.
  */
 #ifndef UBLKCTL_UBLK_ABI_H
 #define UBLKCTL_UBLK_ABI_H
@@ -23,6 +25,11 @@
 #define UBLK_CMD_START_USER_RECOVERY	0x10
 #define UBLK_CMD_END_USER_RECOVERY	0x11
 #define UBLK_CMD_GET_FEATURES		0x13
+/* BPF series: bind a "ublk_bpf_ops" struct_ops map (data[0]: map id) */
+#define UBLK_CMD_BIND_BPF		0x40
+#define UBLK_CMD_UNBIND_BPF		0x41
+/* BPF series: the files bpf aio may use (addr: int32_t fds[], len) */
+#define UBLK_CMD_SET_BPF_FILES		0x42
 
 struct ublksrv_ctrl_cmd {
 	uint32_t dev_id;
@@ -57,6 +64,12 @@ struct ublksrv_ctrl_cmd {
 	_IOWR('u', UBLK_CMD_END_USER_RECOVERY, struct ublksrv_ctrl_cmd)
 #define UBLK_U_CMD_GET_FEATURES \
 	_IOR('u', UBLK_CMD_GET_FEATURES, struct ublksrv_ctrl_cmd)
+#define UBLK_U_CMD_BIND_BPF \
+	_IOWR('u', UBLK_CMD_BIND_BPF, struct ublksrv_ctrl_cmd)
+#define UBLK_U_CMD_UNBIND_BPF \
+	_IOWR('u', UBLK_CMD_UNBIND_BPF, struct ublksrv_ctrl_cmd)
+#define UBLK_U_CMD_SET_BPF_FILES \
+	_IOWR('u', UBLK_CMD_SET_BPF_FILES, struct ublksrv_ctrl_cmd)
 
 /* Feature / device flags (dev_info.flags and GET_FEATURES). */
 #define UBLK_F_SUPPORT_ZERO_COPY	(1ULL << 0)
@@ -79,6 +92,8 @@ struct ublksrv_ctrl_cmd {
 #define UBLK_F_SAFE_STOP_DEV		(1ULL << 17)
 #define UBLK_F_NO_AUTO_PART_SCAN	(1ULL << 18)
 #define UBLK_F_SHMEM_ZC			(1ULL << 19)
+/* BPF series: requests may be handled by a bound BPF program */
+#define UBLK_F_BPF			(1ULL << 48)
 
 /* Device states (dev_info.state). */
 #define UBLK_S_DEV_DEAD		0
@@ -235,6 +250,14 @@ struct ublk_param_integrity {
 #define UBLK_PARAM_TYPE_BASIC		(1U << 0)
 #define UBLK_PARAM_TYPE_DISCARD		(1U << 1)
 #define UBLK_PARAM_TYPE_DEVT		(1U << 2)
+#define UBLK_PARAM_TYPE_BPF		(1U << 16)	/* BPF series */
+
+/* BPF series: bind a program at START_DEV (needs UBLK_F_BPF). */
+struct ublk_param_bpf {
+	uint32_t ops_id;	/* map id of a "ublk_bpf_ops" struct_ops map */
+	uint32_t flags;		/* must be zero */
+	uint64_t reserved;	/* must be zero */
+};
 
 struct ublk_params {
 	uint32_t len;		/* sizeof(struct ublk_params) */
@@ -246,6 +269,7 @@ struct ublk_params {
 	struct ublk_param_dma_align dma;
 	struct ublk_param_segment seg;
 	struct ublk_param_integrity integrity;
+	struct ublk_param_bpf bpf;	/* BPF series */
 };
 
 _Static_assert(sizeof(struct ublksrv_ctrl_cmd) == 32, "ctrl cmd ABI");
@@ -253,5 +277,6 @@ _Static_assert(sizeof(struct ublksrv_ctrl_dev_info) == 64, "dev info ABI");
 _Static_assert(sizeof(struct ublksrv_io_cmd) == 16, "io cmd ABI");
 _Static_assert(sizeof(struct ublksrv_io_desc) == 24, "io desc ABI");
 _Static_assert(sizeof(struct ublk_param_basic) == 32, "basic param ABI");
+_Static_assert(sizeof(struct ublk_param_bpf) == 16, "bpf param ABI");
 
 #endif

@@ -52,7 +52,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ublk_abi.h"
+#include "ublk_abi.h"	/* ublkctl/ublk_abi.h: one copy of the uAPI */
 
 #define MAX_QUEUES	4
 #define MAX_FILES	8
