@@ -82,9 +82,11 @@ check-host: all
 check-vm: test-progs kernel
 	tests/check vm
 
+# The VM suite on the debug kernel, then tests/debug in the same boot:
+# no KASAN, lockdep or kmemleak report may be left behind.
 check-debug: deps test-progs
 	kernel/build debug >/dev/null
-	KERNEL_FLAVOR=debug tests/check vm
+	KERNEL_FLAVOR=debug VM_SUITE="tests/vm tests/debug" tests/check vm
 
 bench: deps all kernel
 	tests/vm/run scripts/bench
