@@ -3,6 +3,7 @@
  * /dev/ublkbN is gone, forget the saved state. */
 #include <argp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,10 @@ static int del_one(int id)
 		return EXIT_FAIL;
 	}
 	/* DEL_DEV stops the disk, aborts the server's commands and waits
-	 * until the server has let go of /dev/ublkcN */
+	 * until the server has let go of /dev/ublkcN: a stopped server
+	 * (SIGSTOP, ^Z) never would, and del would hang, so wake it. */
+	if (info.ublksrv_pid > 0)
+		kill(info.ublksrv_pid, SIGCONT);
 	ret = ctrl_del_dev(id);
 	if (ret < 0 && ret != -ENODEV) {
 		err_msg("device %d: %s", id, strerror(-ret));

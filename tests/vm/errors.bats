@@ -109,6 +109,18 @@ bad_add() {
 	expect_nothing_left
 }
 
+@test "del: a stopped server does not make del hang" {
+	add_dev -t null --size 64M
+	local pid
+	pid=$(server_pid "$ID")
+	kill -STOP "$pid"
+	grep -q '^State:.*T' "/proc/$pid/status" || fail "the server did not stop"
+	run timeout 60 "$UBLKCTL" del -n "$ID"
+	[ "$status" -eq 0 ] || fail "del exited $status (124: it hung): $output"
+	[ -z "$output" ] || fail "del printed: $output"
+	expect_nothing_left
+}
+
 @test "add: --zero-copy=on where the driver lacks auto_buf_reg" {
 	# UBLKCTL_FEATURE_MASK hides driver features (a test hook): here
 	# everything below auto_buf_reg (bit 11)
