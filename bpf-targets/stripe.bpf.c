@@ -24,7 +24,7 @@ static __always_inline __u64 flush_all(struct ublk_bpf_io *io)
 	struct ublk_bpf_aio *aio;
 	__u32 i;
 
-	for (i = 0; i < UBLK_BPF_MAX_FILES; i++) {
+	for (i = 0; i < UBLKCTL_BPF_MAX_FILES; i++) {
 		if (i >= nr_files)
 			break;
 		aio = ublk_bpf_aio_alloc(io, UBLK_IO_OP_FLUSH, 0, 0);

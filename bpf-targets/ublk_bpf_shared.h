@@ -18,7 +18,10 @@ enum ublk_bpf_stat {
 	UBLK_BPF_STAT_NR = 2,
 };
 
-/* Most backing files a BPF target uses (stripe: 2..8, loop: 1). */
-#define UBLK_BPF_MAX_FILES 8
+/*
+ * Most backing files a BPF target uses (stripe: 2..8, loop: 1); not the
+ * kernel's UBLK_BPF_MAX_FILES (64), the size of its file table.
+ */
+#define UBLKCTL_BPF_MAX_FILES 8
 
 #endif

@@ -72,7 +72,7 @@ static int stripe_configure(void *skel, const struct dev_config *cfg)
 {
 	struct stripe_bpf *s = skel;
 
-	if (cfg->nr_files < 1 || cfg->nr_files > UBLK_BPF_MAX_FILES ||
+	if (cfg->nr_files < 1 || cfg->nr_files > UBLKCTL_BPF_MAX_FILES ||
 	    cfg->chunk_size < 512 || (cfg->chunk_size & (cfg->chunk_size - 1)))
 		return -EINVAL;
 	s->rodata->nr_files = (uint32_t)cfg->nr_files;
