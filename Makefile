@@ -48,7 +48,7 @@ $(BUILD)/ublkctl: $(OBJS)
 $(OBJ)/%.o: ublkctl/%.c | $(OBJ) $(SKELS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/bpf/%.bpf.o: bpf-targets/%.bpf.c $(wildcard bpf-targets/*.h) | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf-targets/%.bpf.c $(wildcard bpf-targets/*.h) ublkctl/ublk_io_ops.h | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/gen

@@ -12,8 +12,8 @@
  * the types carry preserve_access_index so that libbpf relocates the
  * access against the running kernel's BTF (CO-RE).
  *
- * The request ops repeat ublkctl/ublk_abi.h, which BPF programs can't
- * include: it needs libc's <stdint.h>, and there is no libc for BPF.
+ * The request ops come from ublkctl/ublk_io_ops.h, the part of the
+ * server's uAPI header that needs no libc (BPF programs have none).
  */
 #ifndef UBLK_KFUNCS_H
 #define UBLK_KFUNCS_H
@@ -34,13 +34,7 @@ struct ublk_bpf_aio {
 } __ublk_core;
 
 /* Request operations: bits 0-7 of ublk_bpf_io_op_flags(). */
-#define UBLK_IO_OP_READ		0
-#define UBLK_IO_OP_WRITE	1
-#define UBLK_IO_OP_FLUSH	2
-#define UBLK_IO_OP_DISCARD	3
-#define UBLK_IO_OP_WRITE_SAME	4
-#define UBLK_IO_OP_WRITE_ZEROES	5
-#define UBLK_IO_F_FUA		(1U << 13)
+#include "../ublkctl/ublk_io_ops.h"
 
 /* ->queue_io() return: disposition in bits 32-63, bytes in bits 0-31. */
 #define UBLK_BPF_IO_REDIRECT	0U

@@ -146,15 +146,7 @@ struct ublksrv_io_cmd {
 #define UBLKSRV_CMD_BUF_OFFSET	0
 
 /* Request ops and flags in ublksrv_io_desc.op_flags. */
-#define UBLK_IO_OP_READ		0
-#define UBLK_IO_OP_WRITE	1
-#define UBLK_IO_OP_FLUSH	2
-#define UBLK_IO_OP_DISCARD	3
-#define UBLK_IO_OP_WRITE_SAME	4
-#define UBLK_IO_OP_WRITE_ZEROES	5
-
-#define UBLK_IO_F_FUA		(1U << 13)
-#define UBLK_IO_F_NOUNMAP	(1U << 15)
+#include "ublk_io_ops.h"
 
 struct ublksrv_io_desc {
 	uint32_t op_flags;	/* op: bits 0-7, flags: bits 8-31 */
