@@ -107,3 +107,72 @@ kbpf_teardown_file() {
 	cat "$f" >&2
 	! grep -qE 'ublk|bpf_struct_ops|bpf_map' "$f"
 }
+
+# kbpf_async_disk [dm]: an ext4 file system at $FS on a memory-backed
+# null_blk disk whose requests complete from a timer interrupt, so that
+# O_DIRECT file IO on it completes asynchronously, in hard irq context.
+# With "dm", through a dm-linear device kbpfdm that tests may suspend.
+kbpf_async_disk() {
+	local cfg=/sys/kernel/config/nullb dev
+	[ -d "$cfg" ] || mount -t configfs configfs /sys/kernel/config || return 1
+	# the disk is named after its configfs directory
+	mkdir "$cfg/kbpfnull" || return 1
+	KBPF_NULLB=$cfg/kbpfnull
+	echo 256 >"$KBPF_NULLB/size"
+	echo 1 >"$KBPF_NULLB/memory_backed"
+	# 512-byte blocks: kbpf's devices have those, and bpf aio passes
+	# their IO on to O_DIRECT files unchanged
+	echo 512 >"$KBPF_NULLB/blocksize"
+	echo 2 >"$KBPF_NULLB/irqmode"
+	echo 20000 >"$KBPF_NULLB/completion_nsec"
+	echo 1 >"$KBPF_NULLB/power"
+	dev=/dev/kbpfnull
+	if [ "${1:-}" = dm ]; then
+		dmsetup create kbpfdm --table "0 $(blockdev --getsz "$dev") linear $dev 0" ||
+			return 1
+		KBPF_DM=kbpfdm
+		# no udev here to make /dev/mapper's link; devtmpfs has the node
+		dev=/dev/$(dmsetup info -c --noheadings -o blkdevname kbpfdm)
+	fi
+	mkfs.ext4 -q -F "$dev" || return 1
+	FS=$BATS_TEST_TMPDIR/fs
+	mkdir -p "$FS"
+	mount "$dev" "$FS"
+}
+
+kbpf_async_disk_remove() {
+	[ -n "${KBPF_NULLB:-}" ] || return 0
+	if [ -n "${KBPF_DM:-}" ]; then
+		dmsetup resume "$KBPF_DM" 2>/dev/null
+	fi
+	umount "$FS" 2>/dev/null
+	if [ -n "${KBPF_DM:-}" ]; then
+		dmsetup remove "$KBPF_DM"
+		KBPF_DM=
+	fi
+	rmdir "$KBPF_NULLB"
+	KBPF_NULLB=
+}
+
+# kbpf_faults_on NAME PERCENT: make NAME (failslab, fail_page_alloc) fail
+# PERCENT of the allocations that may not sleep, logging each failure.
+kbpf_faults_on() {
+	local d=/sys/kernel/debug/$1
+	[ -d /sys/kernel/debug/failslab ] ||
+		mount -t debugfs debugfs /sys/kernel/debug || return 1
+	echo Y >"$d/ignore-gfp-wait"
+	echo 0 >"$d/space"
+	echo 1 >"$d/interval"
+	echo -1 >"$d/times"
+	echo 1 >"$d/verbose"
+	echo "$2" >"$d/probability"
+}
+
+kbpf_faults_off() {
+	local f
+	for f in failslab fail_page_alloc; do
+		[ -e "/sys/kernel/debug/$f/probability" ] &&
+			echo 0 >"/sys/kernel/debug/$f/probability"
+	done
+	return 0
+}

@@ -15,6 +15,11 @@
  *                                     drop them (verifier tests)
  *   kbpf read [-a OFF] DEV POS LEN    read LEN bytes at POS of DEV with
  *                                     O_DIRECT and write them to stdout
+ *   kbpf setfiles DEV SPEC...         replace the BPF file table of DEV;
+ *                                     SPEC is PATH (O_RDWR), PATH:ro,
+ *                                     PATH:append, or @pipe, @socket,
+ *                                     @uring (such an fd), @bad (fd -1)
+ *   kbpf quiesce DEV [MS]             UBLK_U_CMD_QUIESCE_DEV, timeout MS
  *
  * serve options:
  *   -n ID         device id (default: any)
@@ -25,6 +30,7 @@
  *   -r            UBLK_F_USER_RECOVERY      -R ID  recover device ID
  *   -S MS         sleep MS milliseconds before serving each request
  *   -N            no UBLK_F_BPF: a stock device
+ *   -F FLAGS      more device flags (UBLK_F_*, a number)
  *
  * The served requests are counted and printed at exit as "served N".
  * Redirected reads without -f return bytes 0x5a.
@@ -46,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +60,11 @@
 #include <bpf/libbpf.h>
 
 #include "ublk_abi.h"	/* ublkctl/ublk_abi.h: one copy of the uAPI */
+
+/* not used by ublkctl, so not in its uAPI header */
+#ifndef UBLK_U_CMD_QUIESCE_DEV
+#define UBLK_U_CMD_QUIESCE_DEV	_IOWR('u', 0x16, struct ublksrv_ctrl_cmd)
+#endif
 
 #define MAX_QUEUES	4
 #define MAX_FILES	8
@@ -304,9 +316,10 @@ static int cmd_serve(int argc, char **argv)
 	sigset_t set;
 	int opt, ret, i, sig;
 
-	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:N")) != -1) {
+	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:NF:")) != -1) {
 		switch (opt) {
 		case 'N': flags &= ~UBLK_F_BPF; break;
+		case 'F': flags |= strtoull(optarg, NULL, 0); break;
 		case 'n': dev_id = atoi(optarg); break;
 		case 'q': nr_queues = atoi(optarg); break;
 		case 'd': depth = atoi(optarg); break;
@@ -334,7 +347,7 @@ static int cmd_serve(int argc, char **argv)
 	dev_open(&d, recover >= 0 ? (__u32)recover : dev_id);
 	d.delay_ms = delay_ms;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:N")) != -1) {
+	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:NF:")) != -1) {
 		if (opt == 'f') {
 			d.backing_fd = open(optarg, O_RDWR);
 			if (d.backing_fd < 0)
@@ -570,6 +583,79 @@ static int cmd_read(int argc, char **argv)
 	return 0;
 }
 
+/* an fd of the kind SPEC names, see the usage at the top */
+static int spec_fd(const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+	int flags = O_RDWR, fds[2];
+	struct io_uring ring;
+	char path[4096];
+
+	if (!strcmp(spec, "@bad"))
+		return -1;
+	if (!strcmp(spec, "@pipe")) {
+		if (pipe(fds))
+			die("pipe", errno);
+		return fds[0];
+	}
+	if (!strcmp(spec, "@socket")) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
+			die("socketpair", errno);
+		return fds[0];
+	}
+	if (!strcmp(spec, "@uring")) {
+		if (io_uring_queue_init(2, &ring, 0))
+			die("io_uring_queue_init", errno);
+		return ring.ring_fd;
+	}
+	snprintf(path, sizeof(path), "%s", spec);
+	if (colon && !strcmp(colon, ":ro")) {
+		flags = O_RDONLY;
+		path[colon - spec] = 0;
+	} else if (colon && !strcmp(colon, ":append")) {
+		flags = O_RDWR | O_APPEND;
+		path[colon - spec] = 0;
+	}
+	fds[0] = open(path, flags);
+	if (fds[0] < 0)
+		die(path, errno);
+	return fds[0];
+}
+
+static int cmd_setfiles(int argc, char **argv)
+{
+	__s32 fds[MAX_FILES];
+	struct dev d;
+	int i, ret;
+
+	if (argc < 2 || argc - 2 > MAX_FILES)
+		return 2;
+	dev_open(&d, atoi(argv[1]));
+	for (i = 2; i < argc; i++)
+		fds[i - 2] = spec_fd(argv[i]);
+	ret = ctrl_cmd(&d, UBLK_U_CMD_SET_BPF_FILES, 0, fds,
+		       (argc - 2) * sizeof(fds[0]));
+	if (ret)
+		die("SET_BPF_FILES", ret);
+	printf("set %d files\n", argc - 2);
+	return 0;
+}
+
+static int cmd_quiesce(int argc, char **argv)
+{
+	struct dev d;
+	int ret;
+
+	if (argc != 2 && argc != 3)
+		return 2;
+	dev_open(&d, atoi(argv[1]));
+	ret = ctrl_cmd(&d, UBLK_U_CMD_QUIESCE_DEV,
+		       argc == 3 ? strtoull(argv[2], NULL, 0) : 0, NULL, 0);
+	if (ret)
+		die("QUIESCE_DEV", ret);
+	return 0;
+}
+
 static int cmd_features(void)
 {
 	__u64 features = 0;
@@ -589,7 +675,7 @@ static int cmd_features(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: kbpf features|serve|bind|unbind|load|read ...\n");
+		fprintf(stderr, "usage: kbpf features|serve|bind|unbind|load|read|setfiles|quiesce ...\n");
 		return 2;
 	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
@@ -605,6 +691,10 @@ int main(int argc, char **argv)
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "read"))
 		return cmd_read(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "setfiles"))
+		return cmd_setfiles(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "quiesce"))
+		return cmd_quiesce(argc - 1, argv + 1);
 	fprintf(stderr, "kbpf: unknown command %s\n", argv[1]);
 	return 2;
 }
