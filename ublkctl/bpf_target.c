@@ -81,7 +81,8 @@ static int stripe_configure(void *skel, const struct dev_config *cfg)
 }
 
 static const struct bpf_prog_desc progs[] = {
-	{ "null", "null_ops", true, null_open, no_configure, null_destroy },
+	/* null zero-fills in place; the kernel takes no /dev/zero as a file */
+	{ "null", "null_ops", false, null_open, no_configure, null_destroy },
 	{ "loop", "loop_ops", true, loop_open, no_configure, loop_destroy },
 	{ "stripe", "stripe_ops", true, stripe_open, stripe_configure,
 	  stripe_destroy },
