@@ -220,8 +220,12 @@ kill_or_quiesce_with_held_aio() {
 		kbpf_wait_pid "$old" 15
 	fi
 	SRV_PID=
+	# the old server is gone for good while the aio is still held:
+	# recovery starts at once (START_USER_RECOVERY needs its char device
+	# released, which waits for all its commands)
+	kbpf_start -R "$DEV_ID" -B "$FS/f0" -f "$FS/f0" ||
+		{ dmsetup resume kbpfdm; false; }
 	dmsetup resume kbpfdm
-	kbpf_start -R "$DEV_ID" -B "$FS/f0" -f "$FS/f0"
 	wait "$fio_pid"
 	fio_ok "$BATS_TEST_TMPDIR/fio.out"
 	cmp "$SRC" <(dd if="$DEV" bs=4k count=1024 iflag=direct 2>/dev/null)
