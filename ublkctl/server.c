@@ -73,6 +73,11 @@ static void notify_all_done(void)
 	kill(getpid(), SIGUSR1);
 }
 
+static void notify_failed(void)
+{
+	kill(getpid(), SIGUSR2);
+}
+
 static void sigset_server(sigset_t *set)
 {
 	sigemptyset(set);
@@ -80,6 +85,7 @@ static void sigset_server(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
 }
 
 /* Negotiate flags for a new device from what the driver offers. */
@@ -308,6 +314,7 @@ static int start_queues(struct server *s)
 		return -1;
 	}
 	queue_all_done = notify_all_done;
+	queue_failed = notify_failed;
 	for (unsigned i = 0; i < cfg->nr_queues; i++) {
 		struct ublk_queue *q = &s->queues[i];
 
@@ -427,6 +434,31 @@ fail:
 	return -1;
 }
 
+/*
+ * A queue failed: the others must not go on serving a half-served device.
+ * With recovery, end the whole server and leave the device (and its
+ * state) to `recover`: it quiesces once /dev/ublkcN is closed.  Without,
+ * remove it, as its IO could only fail.
+ */
+static int end_failed(struct server *s)
+{
+	uint64_t one = 1;
+	int id = s->cfg->dev_id;
+
+	if (!(s->cfg->dev_flags & UBLK_F_USER_RECOVERY)) {
+		err_msg("device %d: a queue failed, removing the device", id);
+		shutdown_device(s);
+		return EXIT_FAIL;
+	}
+	err_msg("device %d: a queue failed, ending the server ('ublkctl "
+		"recover -n %d' starts a new one)", id, id);
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		err_msg("eventfd: %s", strerror(errno));
+	join_queues(s);
+	release_server(s);
+	return EXIT_FAIL;
+}
+
 static int server_wait(struct server *s)
 {
 	sigset_t set;
@@ -445,6 +477,8 @@ static int server_wait(struct server *s)
 				info_msg("device %d stopped", s->cfg->dev_id);
 			return 0;
 		}
+		if (sig == SIGUSR2)
+			return end_failed(s);
 		if (sig == SIGHUP && !s->cfg->foreground)
 			continue;
 		if (log_to_syslog || s->cfg->verbose)

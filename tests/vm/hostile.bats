@@ -31,8 +31,8 @@ stopped_at() {
 
 # bg_result: wait for the background command; its status, stdout, stderr.
 bg_result() {
-	wait "$BG"
-	status=$?
+	status=0
+	wait "$BG" || status=$?
 	output=$(cat "$T/bg.out")
 	stderr=$(cat "$T/bg.err")
 	mapfile -t stderr_lines <"$T/bg.err"
@@ -248,4 +248,60 @@ bg_result() {
 	[ "$(cat "$T/add.out")" = "/dev/ublkb$old" ] || fail "add printed $(cat "$T/add.out")"
 	[ "$(dev_field "$old" saved_state)" = ok ] || fail "the new device lost its state"
 	[ "$(jq .size "$STATE_DIR/$old.json")" = $((32 << 20)) ] || fail "the state is not the new device's"
+}
+
+@test "hostile: del -a removes stacked devices, the upper one first" {
+	make_file "$T/l.img" 16M
+	add_dev -t loop -f "$T/l.img" -n 30 --bpf=off
+	add_dev -t loop -f /dev/ublkb30 -n 31 --bpf=off
+	run timeout 120 "$UBLKCTL" del -a
+	[ "$status" -eq 0 ] || fail "del -a exited $status (124: it hung)"
+	expect_nothing_left
+}
+
+# fail_queue_case ARGS...: add a two-queue null device whose queue 1 fails
+# at its first request (UBLKCTL_TEST_FAIL_QUEUE), read on both CPUs; the
+# whole server must end.  Sets ID, DEV, old_pid and readers (dd pids).
+fail_queue_case() {
+	local c i
+	UBLKCTL_TEST_FAIL_QUEUE=1 add_dev -t null --size 16M -q 2 --bpf=off "$@"
+	old_pid=$(server_pid "$ID")
+	readers=()
+	for c in 0 1; do
+		taskset -c "$c" dd if="$DEV" of=/dev/null bs=4k count=1 iflag=direct \
+			status=none 2>/dev/null &
+		readers+=($!)
+	done
+	for i in $(seq 100); do
+		kill -0 "$old_pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "the server went on serving with a failed queue"
+}
+
+@test "hostile: a failing queue ends the whole server; recover restarts it" {
+	local old_pid readers p
+	fail_queue_case
+	wait_state "$ID" quiesced
+	[ -f "$STATE_DIR/$ID.json" ] || fail "the state is gone"
+	ublkctl recover -n "$ID"
+	expect_status 0
+	for p in "${readers[@]}"; do
+		wait "$p" || fail "a read waiting for recovery failed"
+	done
+	for p in 0 1; do
+		taskset -c "$p" dd if="$DEV" of=/dev/null bs=4k count=8 iflag=direct status=none ||
+			fail "no IO on CPU $p after recover"
+	done
+}
+
+@test "hostile: a failing queue without recovery removes the device" {
+	local old_pid readers p i
+	fail_queue_case --no-recovery
+	for p in "${readers[@]}"; do wait "$p" || true; done
+	for i in $(seq 100); do
+		[ -e "/sys/class/ublk-char/ublkc$ID" ] || break
+		sleep 0.1
+	done
+	expect_nothing_left
 }

@@ -188,10 +188,16 @@ edit_state() {
 	kill -9 "$pid"
 	wait_state "$ID" quiesced
 	# hand the dead server's pid to an unrelated, stopped process
-	echo $((pid - 1)) >/proc/sys/kernel/ns_last_pid
-	sleep 1000 &
-	imp=$!
-	[ "$imp" = "$pid" ] || { kill "$imp"; skip "pid $pid was not reused"; }
+	cc -o "$T/take-pid" "$BATS_TEST_DIRNAME/take-pid.c" || fail "cannot build take-pid"
+	# a pid_max just above it makes the pids wrap around to it at once
+	local pid_max
+	pid_max=$(cat /proc/sys/kernel/pid_max)
+	echo $((pid + 1)) >/proc/sys/kernel/pid_max
+	"$T/take-pid" "$pid" sleep 1000
+	local took=$?
+	echo "$pid_max" >/proc/sys/kernel/pid_max
+	[ "$took" -eq 0 ] || skip "pid $pid was not free again"
+	imp=$pid
 	kill -STOP "$imp"
 	[ "$(dev_field "$ID" pid)" = null ] || fail "list shows the recycled pid"
 	SECONDS=0
@@ -200,7 +206,6 @@ edit_state() {
 	[ "$SECONDS" -lt 5 ] || fail "del waited on an unrelated process"
 	grep -q '^State:.*T' "/proc/$imp/status" || fail "del sent SIGCONT to an unrelated process"
 	kill -9 "$imp"
-	wait "$imp" 2>/dev/null || true
 	expect_nothing_left
 }
 
