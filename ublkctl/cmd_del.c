@@ -58,17 +58,6 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Is there a state file for id (a del killed midway leaves one)? */
-static bool has_state(int id)
-{
-	struct json_object *st;
-	char why[512];
-	int ret = state_load(id, &st, why, sizeof(why));
-
-	json_object_put(st);
-	return ret != -ENOENT;
-}
-
 static int del_locked(int id)
 {
 	struct ublksrv_ctrl_dev_info info;
@@ -80,7 +69,7 @@ static int del_locked(int id)
 	ret = ctrl_get_info(id, &info);
 	if (ret == -ENODEV) {
 		/* a del that was killed after DEL_DEV: finish it */
-		bool left = has_state(id);
+		bool left = state_exists(id);
 
 		state_remove(id);
 		bpf_dev_forget(id);

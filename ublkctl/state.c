@@ -371,6 +371,17 @@ int state_to_config(struct json_object *st, struct dev_config *cfg,
 	return 0;
 }
 
+bool state_exists(int dev_id)
+{
+	char path[PATH_MAX], why[PATH_MAX + 64];
+	struct stat st;
+
+	if (trusted_dir(run_dir(), false, why, sizeof(why)))
+		return false;
+	state_path(dev_id, path, sizeof(path));
+	return lstat(path, &st) == 0;
+}
+
 void state_remove(int dev_id)
 {
 	char path[PATH_MAX], why[PATH_MAX + 64];

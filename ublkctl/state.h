@@ -37,6 +37,9 @@ uint64_t state_cookie(struct json_object *st);
 int state_to_config(struct json_object *st, struct dev_config *cfg,
 		    char *why, size_t whylen);
 
+/* Is there a state file for dev_id in the (trusted) state directory? */
+bool state_exists(int dev_id);
+
 void state_remove(int dev_id);
 
 #endif
