@@ -52,7 +52,7 @@ struct ublk_queue {
 	bool have_cpus;
 	pthread_t thread;
 	int setup_err;			/* -errno from thread setup */
-	bool test_fail;			/* test hook: fail at the first request */
+	bool test_fail;			/* test hook: fail at sector 2048 */
 };
 
 /* Get an SQE, submitting what is queued if the SQ is full. */

@@ -260,16 +260,17 @@ bg_result() {
 }
 
 # fail_queue_case ARGS...: add a two-queue null device whose queue 1 fails
-# at its first request (UBLKCTL_TEST_FAIL_QUEUE), read on both CPUs; the
-# whole server must end.  Sets ID, DEV, old_pid and readers (dd pids).
+# at a request for sector 2048 (UBLKCTL_TEST_FAIL_QUEUE), read that on
+# both CPUs; the whole server must end.  Sets ID, DEV, old_pid and
+# readers (dd pids).
 fail_queue_case() {
 	local c i
 	UBLKCTL_TEST_FAIL_QUEUE=1 add_dev -t null --size 16M -q 2 --bpf=off "$@"
 	old_pid=$(server_pid "$ID")
 	readers=()
 	for c in 0 1; do
-		taskset -c "$c" dd if="$DEV" of=/dev/null bs=4k count=1 iflag=direct \
-			status=none 2>/dev/null &
+		taskset -c "$c" dd if="$DEV" of=/dev/null bs=4k skip=256 count=1 \
+			iflag=direct status=none 2>/dev/null &
 		readers+=($!)
 	done
 	for i in $(seq 100); do
