@@ -436,26 +436,34 @@ fail:
 
 /*
  * A queue failed: the others must not go on serving a half-served device.
- * With recovery, end the whole server and leave the device (and its
- * state) to `recover`: it quiesces once /dev/ublkcN is closed.  Without,
- * remove it, as its IO could only fail.
+ * End the whole server: stop the queues and close /dev/ublkcN, which
+ * hands the requests the failed queue held back to the driver (STOP_DEV
+ * first would wait for them for ever).  With recovery the device then
+ * waits, with its state, for `recover`; without, its IO fails, so remove
+ * it.
  */
 static int end_failed(struct server *s)
 {
 	uint64_t one = 1;
-	int id = s->cfg->dev_id;
+	int id = s->cfg->dev_id, ret;
+	bool recovery = s->cfg->dev_flags & UBLK_F_USER_RECOVERY;
 
-	if (!(s->cfg->dev_flags & UBLK_F_USER_RECOVERY)) {
+	if (recovery)
+		err_msg("device %d: a queue failed, ending the server ('ublkctl "
+			"recover -n %d' starts a new one)", id, id);
+	else
 		err_msg("device %d: a queue failed, removing the device", id);
-		shutdown_device(s);
-		return EXIT_FAIL;
-	}
-	err_msg("device %d: a queue failed, ending the server ('ublkctl "
-		"recover -n %d' starts a new one)", id, id);
 	if (write(s->stop_fd, &one, sizeof(one)) < 0)
 		err_msg("eventfd: %s", strerror(errno));
 	join_queues(s);
 	release_server(s);
+	if (recovery)
+		return EXIT_FAIL;
+	ret = ctrl_del_dev(id);
+	if (ret < 0 && ret != -ENODEV)
+		err_msg("DEL_DEV: %s", strerror(-ret));
+	bpf_dev_forget(id);
+	state_remove(id);
 	return EXIT_FAIL;
 }
 
