@@ -26,31 +26,6 @@ uname -r'
 	[ "${stderr_lines[-1]}" = "tests/vm/run: the command exited with status 5 in the guest" ]
 }
 
-@test "a kernel that does not boot is reported as a boot failure" {
-	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/bzImage"
-	UBLKCTL_KERNEL=$BATS_TEST_TMPDIR/bzImage VM_TIMEOUT=120 \
-		run --separate-stderr tests/vm/run true
-	[ "$status" -eq 125 ]
-	[ "${stderr_lines[-1]}" = "tests/vm/run: boot failure: the guest never ran the command" ]
-}
-
-@test "a guest that powers off under the command is reported as such" {
-	run --separate-stderr tests/vm/run sh -c 'echo o >/proc/sysrq-trigger; sleep 60'
-	[ "$status" -eq 125 ]
-	[[ "${stderr_lines[-1]}" == "tests/vm/run: the guest ended while the command ran"* ]]
-}
-
-@test "two VMs at once both run their command" {
-	tests/vm/run sh -c "$GUEST_CHECK" >"$BATS_TEST_TMPDIR/a" 2>&1 &
-	local a=$!
-	tests/vm/run sh -c "$GUEST_CHECK" >"$BATS_TEST_TMPDIR/b" 2>&1 &
-	local b=$!
-	wait "$a" || { cat "$BATS_TEST_TMPDIR/a"; false; }
-	wait "$b" || { cat "$BATS_TEST_TMPDIR/b"; false; }
-	grep -qE '^7\.2\.[0-9]+' "$BATS_TEST_TMPDIR/a"
-	grep -qE '^7\.2\.[0-9]+' "$BATS_TEST_TMPDIR/b"
-}
-
 @test "a failing guest command exits 1" {
 	run tests/vm/run false
 	[ "$status" -eq 1 ]
