@@ -23,6 +23,7 @@
 #include "bpf_target.h"
 #include "ctrl.h"
 #include "target.h"
+#include "trust.h"
 
 #include "../bpf-targets/ublk_bpf_shared.h"
 #include "loop.skel.h"
@@ -220,8 +221,9 @@ static void stats_pin_path(int dev_id, char *buf, size_t len)
 /* The default pin root needs bpffs at /sys/fs/bpf: mount it if absent. */
 static int ensure_pin_dir(int dev_id)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], why[PATH_MAX + 64];
 	struct statfs sfs;
+	int ret;
 
 	if (!getenv("UBLKCTL_BPF_DIR") || !*getenv("UBLKCTL_BPF_DIR")) {
 		if (statfs(BPF_PIN_ROOT, &sfs) < 0)
@@ -230,8 +232,12 @@ static int ensure_pin_dir(int dev_id)
 		    mount("bpf", BPF_PIN_ROOT, "bpf", 0, "mode=0700") < 0)
 			return -errno;
 	}
-	if (mkdir(pin_root(), 0700) < 0 && errno != EEXIST)
-		return -errno;
+	/* our pins are removed by path: nobody else may have a hand in it */
+	ret = trusted_dir(pin_root(), true, why, sizeof(why));
+	if (ret) {
+		err_msg("%s", why);
+		return ret;
+	}
 	bpf_dev_pin_dir(dev_id, dir, sizeof(dir));
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
@@ -240,7 +246,10 @@ static int ensure_pin_dir(int dev_id)
 
 void bpf_dev_forget(int dev_id)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[PATH_MAX + 64];
+
+	if (trusted_dir(pin_root(), false, why, sizeof(why)))
+		return;
 
 	stats_pin_path(dev_id, path, sizeof(path));
 	unlink(path);

@@ -10,6 +10,7 @@
 #include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
+#include "devlock.h"
 #include "server.h"
 #include "target.h"
 
@@ -23,6 +24,9 @@ enum {
 	OPT_FOREGROUND,
 	OPT_BPF,
 };
+
+static const struct argp_option add_options[];
+static const struct argp_option *add_options_table(void);
 
 static const struct argp_option add_options[] = {
 	{ "target", 't', "TARGET", 0, "Target: null, loop or stripe", 0 },
@@ -53,13 +57,44 @@ static const struct argp_option add_options[] = {
 	{ 0 }
 };
 
+static const struct argp_option *add_options_table(void)
+{
+	return add_options;
+}
+
 struct add_args {
 	struct dev_config *cfg;
 	int nr_files;		/* as given, may exceed the maximum */
 	bool size_set;
 	bool chunk_set;
 	const char *size_arg;
+	int seen[OPT_BPF + 1];	/* options given, by key */
 };
+
+/*
+ * The kernel's block layer counts bytes in a signed 64-bit loff_t; the
+ * state file keeps the size as a JSON (signed) integer.
+ */
+#define MAX_DEV_BYTES	((uint64_t)INT64_MAX)
+
+/* A second -n or -t would silently win over the first: refuse it. */
+static void once(struct add_args *a, int key)
+{
+	const struct argp_option *o;
+
+	if (key == 'f' || key == 'v' || key < 0 || key > OPT_BPF)
+		return;
+	if (!a->seen[key]++)
+		return;
+	for (o = add_options_table(); o->name; o++) {
+		if (o->key != key)
+			continue;
+		if (key < 128)
+			usage_error("option '-%c' (--%s) given more than once",
+				    key, o->name);
+		usage_error("option '--%s' given more than once", o->name);
+	}
+}
 
 static error_t add_parse(int key, char *arg, struct argp_state *state)
 {
@@ -68,6 +103,7 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 	unsigned long v;
 	uint64_t sz;
 
+	once(a, key);
 	switch (key) {
 	case 't':
 		cfg->tgt = target_find(arg);
@@ -100,6 +136,8 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 	case OPT_SIZE:
 		if (parse_size(arg, &sz) || !sz)
 			usage_error("invalid size '%s'", arg);
+		if (sz > MAX_DEV_BYTES)
+			usage_error("invalid size '%s' (less than 8E)", arg);
 		cfg->size = sz;
 		a->size_set = true;
 		a->size_arg = arg;
@@ -196,12 +234,12 @@ int cmd_add(int argc, char **argv)
 		add_options, add_parse, NULL,
 		"Create a ublk block device served by this program and print "
 		"its path (/dev/ublkbN) once it is live.\v"
-		"Sizes take K/M/G/T suffixes (powers of 1024).\n", NULL, NULL,
+		"Sizes take K/M/G/T/P/E suffixes (powers of 1024).\n", NULL, NULL,
 		NULL
 	};
 	struct dev_config cfg;
 	struct add_args a = { .cfg = &cfg };
-	int nproc = get_nprocs(), rc;
+	int nproc = get_nprocs(), rc, lock_fd = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dev_id = -1;
@@ -218,14 +256,25 @@ int cmd_add(int argc, char **argv)
 	cli_parse(&ap, add_usage, argc, argv, &a);
 	add_check(&a);
 
-	if (cfg.tgt->open(&cfg))
+	if (ctrl_open())
 		return EXIT_FAIL;
-	if (ctrl_open() || bpf_choose(&cfg)) {
-		target_close(&cfg);
-		ctrl_close();
+	/* an id of our choosing: nobody else may be working on it */
+	if (cfg.dev_id >= 0) {
+		lock_fd = devlock_take(cfg.dev_id, 0);
+		if (lock_fd < 0)
+			return EXIT_FAIL;
+	}
+	if (cfg.tgt->open(&cfg)) {
+		devlock_release(cfg.dev_id, lock_fd);
 		return EXIT_FAIL;
 	}
-	rc = server_main(&cfg, SERVER_ADD);
+	if (bpf_choose(&cfg)) {
+		target_close(&cfg);
+		ctrl_close();
+		devlock_release(cfg.dev_id, lock_fd);
+		return EXIT_FAIL;
+	}
+	rc = server_main(&cfg, SERVER_ADD, lock_fd);
 	target_close(&cfg);
 	ctrl_close();
 	return rc;

@@ -13,6 +13,7 @@
 #include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
+#include "devlock.h"
 #include "state.h"
 
 static const struct argp_option del_options[] = {
@@ -57,17 +58,23 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-static int del_one(int id)
+static int del_locked(int id)
 {
 	struct ublksrv_ctrl_dev_info info;
 	char path[64];
 	struct stat st;
+	bool server;
 	int ret, i;
 
 	ret = ctrl_get_info(id, &info);
 	if (ret == -ENODEV) {
-		state_remove(id);	/* stale, if any */
+		/* a del that was killed after DEL_DEV: finish it */
+		bool left = state_exists(id);
+
+		state_remove(id);
 		bpf_dev_forget(id);
+		if (left)
+			return 0;
 		err_msg("device %d: %s", id, strerror(ENODEV));
 		return EXIT_FAIL;
 	}
@@ -75,17 +82,21 @@ static int del_one(int id)
 		err_msg("device %d: %s", id, strerror(-ret));
 		return EXIT_FAIL;
 	}
+	/* only the device's own server is signalled and waited for: the
+	 * driver goes on reporting a dead server's pid, which may be reused */
+	server = pid_is_server(info.ublksrv_pid, id);
 	/* DEL_DEV stops the disk, aborts the server's commands and waits
 	 * until the server has let go of /dev/ublkcN: a stopped server
 	 * (SIGSTOP, ^Z) never would, and del would hang, so wake it. */
-	if (info.ublksrv_pid > 0)
+	if (server)
 		kill(info.ublksrv_pid, SIGCONT);
 	ret = ctrl_del_dev(id);
 	if (ret < 0 && ret != -ENODEV) {
 		err_msg("device %d: %s", id, strerror(-ret));
 		return EXIT_FAIL;
 	}
-	for (i = 0; i < 1000 && pid_alive(info.ublksrv_pid); i++)
+	test_stop_point("deleted");
+	for (i = 0; server && i < 1000 && pid_alive(info.ublksrv_pid); i++)
 		sleep_ms(10);
 	snprintf(path, sizeof(path), "/dev/ublkb%d", id);
 	for (i = 0; i < 1000 && stat(path, &st) == 0; i++)
@@ -93,6 +104,19 @@ static int del_one(int id)
 	bpf_dev_forget(id);
 	state_remove(id);
 	return 0;
+}
+
+/* Under the device's lock, so that an add that gets the id meanwhile
+ * keeps its state and pins. */
+static int del_one(int id)
+{
+	int lock_fd = devlock_take(id, 0), ret;
+
+	if (lock_fd < 0)
+		return EXIT_FAIL;
+	ret = del_locked(id);
+	devlock_release(id, lock_fd);
+	return ret;
 }
 
 static const char del_usage[] = "Usage: ublkctl del (-n ID | -a)";
@@ -120,7 +144,8 @@ int cmd_del(int argc, char **argv)
 		err_msg("/sys/class/ublk-char: %s", strerror(-n));
 		return EXIT_FAIL;
 	}
-	for (int i = 0; i < n; i++)
+	/* newest first: a device stacked on another was added after it */
+	for (int i = n - 1; i >= 0; i--)
 		if (del_one(ids[i]))
 			rc = EXIT_FAIL;
 	free(ids);

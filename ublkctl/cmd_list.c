@@ -4,6 +4,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,33 @@ static struct json_object *flag_names(uint64_t flags)
 	return arr;
 }
 
+/*
+ * The device's saved state, if it is about this device: "ok" with *st
+ * set, or why there is none to show: "none", "stale" (left by an earlier
+ * device with this id) or "invalid" (damaged, or in an untrusted place).
+ */
+static const char *device_state(int id, const struct ublksrv_ctrl_dev_info *info,
+				struct json_object **st)
+{
+	char why[PATH_MAX + 128];
+	struct dev_config cfg;
+	int ret = state_load(id, st, why, sizeof(why));
+
+	if (ret == -ENOENT)
+		return "none";
+	if (ret)
+		return "invalid";
+	memset(&cfg, 0, sizeof(cfg));
+	ret = state_to_config(*st, &cfg, why, sizeof(why));
+	for (int i = 0; i < cfg.nr_files; i++)
+		free(cfg.files[i]);
+	if (!ret && cfg.cookie == info->ublksrv_flags && cfg.dev_id == id)
+		return "ok";
+	json_object_put(*st);
+	*st = NULL;
+	return ret ? "invalid" : "stale";
+}
+
 /* One device as JSON; NULL if it vanished meanwhile. */
 static struct json_object *device_json(int id, int *err)
 {
@@ -82,6 +110,7 @@ static struct json_object *device_json(int id, int *err)
 	char path[64];
 	const char *target = NULL;
 	struct bpf_stats bst;
+	const char *saved;
 	bool bpf;
 	int ret;
 
@@ -92,7 +121,7 @@ static struct json_object *device_json(int id, int *err)
 	}
 	if (ctrl_get_params(id, &p) < 0)
 		memset(&p, 0, sizeof(p));
-	st = state_read(id);
+	saved = device_state(id, &info, &st);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int(id));
@@ -113,7 +142,8 @@ static struct json_object *device_json(int id, int *err)
 						   1 << p.basic.logical_bs_shift : 0));
 	json_object_object_add(o, "queues", json_object_new_int(info.nr_hw_queues));
 	json_object_object_add(o, "depth", json_object_new_int(info.queue_depth));
-	json_object_object_add(o, "pid", info.ublksrv_pid > 0 ?
+	/* a dead server's pid may belong to another process by now */
+	json_object_object_add(o, "pid", pid_is_server(info.ublksrv_pid, id) ?
 			       json_object_new_int(info.ublksrv_pid) : NULL);
 	if (st && json_object_object_get_ex(st, "files", &v))
 		files = json_object_get(v);
@@ -142,6 +172,7 @@ static struct json_object *device_json(int id, int *err)
 		json_object_object_add(o, "bpf_stats", NULL);
 	}
 	json_object_object_add(o, "flags", flag_names(info.flags));
+	json_object_object_add(o, "saved_state", json_object_new_string(saved));
 	if (st)
 		json_object_put(st);
 	return o;
@@ -154,6 +185,29 @@ static const char *str_of(struct json_object *o, const char *key)
 	if (!json_object_object_get_ex(o, key, &v) || !v)
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/* A cell on one line: control characters (a newline in a path) escaped. */
+static char *cell_dup(const char *s)
+{
+	char *out = malloc(4 * strlen(s) + 1), *o = out;
+
+	if (!out)
+		return strdup("?");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c == '\t')
+			o += sprintf(o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
 }
 
 static void print_cell(const char *s, int width, bool last)
@@ -201,7 +255,10 @@ static void print_table(struct json_object *devs)
 			strncat(buf, json_object_get_string(json_object_array_get_idx(v, i)),
 				sizeof(buf) - strlen(buf) - 1);
 		}
-		cells[r][8] = strdup(buf[0] ? buf : "-");
+		s = str_of(d, "saved_state");
+		if (s && (!strcmp(s, "stale") || !strcmp(s, "invalid")))
+			snprintf(buf, sizeof(buf), "(%s state)", s);
+		cells[r][8] = cell_dup(buf[0] ? buf : "-");
 		for (int c = 0; c < NCOL; c++)
 			if (strlen(cells[r][c]) > width[c])
 				width[c] = strlen(cells[r][c]);
@@ -229,7 +286,7 @@ int cmd_list(int argc, char **argv)
 	};
 	struct list_args a = { .id = -1 };
 	struct json_object *root, *devs;
-	int *ids = NULL, n, err = 0;
+	int *ids = NULL, n, err = 0, rc = 0;
 
 	cli_parse(&ap, list_usage, argc, argv, &a);
 	if (ctrl_open())
@@ -253,11 +310,15 @@ int cmd_list(int argc, char **argv)
 
 		if (d) {
 			json_object_array_add(devs, d);
-		} else if (a.id >= 0 || err != -ENODEV) {
+		} else if (a.id >= 0) {
 			err_msg("device %d: %s", ids[i], strerror(-err));
 			json_object_put(root);
 			free(ids);
 			return EXIT_FAIL;
+		} else if (err != -ENODEV) {
+			/* say so, and show the others */
+			err_msg("device %d: %s", ids[i], strerror(-err));
+			rc = EXIT_FAIL;
 		}
 	}
 	free(ids);
@@ -268,7 +329,7 @@ int cmd_list(int argc, char **argv)
 		print_table(devs);
 	json_object_put(root);
 	ctrl_close();
-	return 0;
+	return rc;
 }
 
 static const char features_usage[] = "Usage: ublkctl features [--json]";

@@ -3,11 +3,13 @@
  * died, from the saved state. */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "ctrl.h"
+#include "devlock.h"
 #include "server.h"
 #include "state.h"
 #include "target.h"
@@ -38,6 +40,45 @@ static error_t recover_parse(int key, char *arg, struct argp_state *state)
 
 static const char recover_usage[] = "Usage: ublkctl recover -n ID";
 
+/*
+ * Everything that must hold before a server may start on the files the
+ * state names: the state is ours, intact and about this very device.
+ * 0 with cfg filled, or -1 (printed).
+ */
+static int load_config(int id, const struct ublksrv_ctrl_dev_info *info,
+		       struct dev_config *cfg)
+{
+	char why[PATH_MAX + 128];
+	struct json_object *st;
+	int ret;
+
+	ret = state_load(id, &st, why, sizeof(why));
+	if (ret == -ENOENT) {
+		err_msg("device %d: no saved state in %s", id, run_dir());
+		return -1;
+	}
+	if (ret) {
+		err_msg("device %d: %s", id, why);
+		return -1;
+	}
+	memset(cfg, 0, sizeof(*cfg));
+	for (int i = 0; i < UBLKCTL_MAX_FDS; i++)
+		cfg->fds[i] = -1;
+	ret = state_to_config(st, cfg, why, sizeof(why));
+	json_object_put(st);
+	if (ret) {
+		err_msg("device %d: saved state %s/%d.json is invalid: %s", id,
+			run_dir(), id, why);
+		return -1;
+	}
+	if (cfg->cookie != info->ublksrv_flags || cfg->dev_id != id) {
+		err_msg("device %d: saved state %s/%d.json is stale (it "
+			"describes another device)", id, run_dir(), id);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_recover(int argc, char **argv)
 {
 	static const struct argp ap = {
@@ -48,8 +89,7 @@ int cmd_recover(int argc, char **argv)
 	};
 	struct ublksrv_ctrl_dev_info info;
 	struct dev_config cfg;
-	struct json_object *st;
-	int id = -1, ret, rc;
+	int id = -1, ret, rc, lock_fd;
 
 	cli_parse(&ap, recover_usage, argc, argv, &id);
 	if (ctrl_open())
@@ -59,39 +99,39 @@ int cmd_recover(int argc, char **argv)
 		err_msg("device %d: %s", id, strerror(-ret));
 		return EXIT_FAIL;
 	}
+	lock_fd = devlock_take(id, 0);
+	if (lock_fd < 0)
+		return EXIT_FAIL;
+	rc = EXIT_FAIL;
+	/* again, now that nobody else works on it */
+	ret = ctrl_get_info(id, &info);
+	if (ret < 0) {
+		err_msg("device %d: %s", id, strerror(-ret));
+		goto out;
+	}
 	if (!(info.flags & UBLK_F_USER_RECOVERY)) {
 		err_msg("device %d: created without recovery", id);
-		return EXIT_FAIL;
+		goto out;
 	}
-	if (info.ublksrv_pid > 0 && pid_alive(info.ublksrv_pid) &&
-	    info.state == UBLK_S_DEV_LIVE) {
+	if (info.state == UBLK_S_DEV_LIVE &&
+	    pid_is_server(info.ublksrv_pid, id)) {
 		err_msg("device %d: server is running (pid %d)", id,
 			info.ublksrv_pid);
-		return EXIT_FAIL;
+		goto out;
 	}
 	if (info.state == UBLK_S_DEV_DEAD) {
 		err_msg("device %d: device is not started", id);
-		return EXIT_FAIL;
+		goto out;
 	}
-	st = state_read(id);
-	if (!st) {
-		err_msg("device %d: no saved state in %s", id, run_dir());
-		return EXIT_FAIL;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	for (int i = 0; i < UBLKCTL_MAX_FDS; i++)
-		cfg.fds[i] = -1;
-	ret = state_to_config(st, &cfg);
-	json_object_put(st);
-	if (ret < 0) {
-		err_msg("device %d: saved state is invalid", id);
-		return EXIT_FAIL;
-	}
-	cfg.dev_id = id;
+	if (load_config(id, &info, &cfg))
+		goto out;
 	if (cfg.tgt->open(&cfg))
-		return EXIT_FAIL;
-	rc = server_main(&cfg, SERVER_RECOVER);
+		goto out;
+	rc = server_main(&cfg, SERVER_RECOVER, lock_fd);
+	lock_fd = -1;
 	target_close(&cfg);
+out:
+	devlock_release(id, lock_fd);
 	ctrl_close();
 	return rc;
 }

@@ -40,7 +40,7 @@ static void print_global_help(void)
 	       global_usage);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-	printf("\nTargets: null, loop, stripe.  Sizes take K/M/G/T suffixes "
+	printf("\nTargets: null, loop, stripe.  Sizes take K/M/G/T/P/E suffixes "
 	       "(powers of 1024).\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n"
 	       "See ublkctl(8).\n");
@@ -48,19 +48,43 @@ static void print_global_help(void)
 
 /* ---- argp plumbing ---------------------------------------------------- */
 
+/* The option `--name` (len bytes) abbreviates; *ambiguous if several. */
 static const struct argp_option *find_long(const struct argp *ap,
-					   const char *name, size_t len)
+					   const char *name, size_t len,
+					   bool *ambiguous)
 {
 	const struct argp_option *o, *match = NULL;
 
+	*ambiguous = false;
 	for (o = ap->options; o && (o->name || o->key || o->doc); o++) {
 		if (!o->name || strncmp(o->name, name, len))
 			continue;
-		if (strlen(o->name) == len)
+		if (strlen(o->name) == len) {
+			*ambiguous = false;
 			return o;
-		match = match ? match : o;	/* unambiguous prefix */
+		}
+		if (match)
+			*ambiguous = true;
+		else
+			match = o;
 	}
 	return match;
+}
+
+/* "'--block-size', '--bpf'": every option `--name` abbreviates. */
+static void prefix_matches(const struct argp *ap, const char *name,
+			   size_t len, char *buf, size_t buflen)
+{
+	const struct argp_option *o;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (o = ap->options; o && (o->name || o->key || o->doc); o++) {
+		if (!o->name || strncmp(o->name, name, len) || used >= buflen)
+			continue;
+		used += (size_t)snprintf(buf + used, buflen - used, "%s'--%s'",
+					 used ? ", " : "", o->name);
+	}
 }
 
 static const struct argp_option *find_short(const struct argp *ap, int key)
@@ -81,10 +105,17 @@ static void diagnose(const struct argp *ap, const char *bad)
 	if (!strncmp(bad, "--", 2) && bad[2]) {
 		const char *eq = strchr(bad, '=');
 		size_t len = eq ? (size_t)(eq - bad - 2) : strlen(bad + 2);
+		char names[256];
+		bool ambiguous;
 
-		o = find_long(ap, bad + 2, len);
+		o = find_long(ap, bad + 2, len, &ambiguous);
 		if (!o)
 			usage_error("unrecognized option '%s'", bad);
+		if (ambiguous) {
+			prefix_matches(ap, bad + 2, len, names, sizeof(names));
+			usage_error("option '--%.*s' is ambiguous (%s)", (int)len,
+				    bad + 2, names);
+		}
 		if (o->arg && !eq)
 			usage_error("option '%s' requires an argument", bad);
 		if (!o->arg && eq)

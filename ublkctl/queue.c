@@ -19,7 +19,12 @@
 #include "queue.h"
 #include "target.h"
 
+/* The test hook fails a queue at a read of this sector, one that no
+ * partition scan asks for (it reads the first and the last sectors). */
+#define TEST_FAIL_SECTOR	2048
+
 void (*queue_all_done)(void);
+void (*queue_failed)(void);
 static atomic_uint queues_live;
 
 static inline struct ublksrv_io_cmd *sqe_io_cmd(struct io_uring_sqe *sqe)
@@ -241,9 +246,10 @@ static void handle_tgt(struct ublk_queue *q, unsigned tag, int res,
 		queue_complete(q, tag, io->result);
 }
 
-static void queue_loop(struct ublk_queue *q)
+/* Serve until the device goes away; false if the ring failed. */
+static bool queue_loop(struct ublk_queue *q)
 {
-	bool abandon = false;
+	bool abandon = false, failed = false;
 
 	while (!abandon && (q->cmd_inflight || q->tgt_inflight)) {
 		struct io_uring_cqe *cqe;
@@ -255,6 +261,7 @@ static void queue_loop(struct ublk_queue *q)
 		    ret != -EBUSY) {
 			err_msg("queue %u: io_uring_enter: %s", q->q_id,
 				strerror(-ret));
+			failed = true;
 			break;
 		}
 		io_uring_for_each_cqe(&q->ring, head, cqe) {
@@ -264,6 +271,13 @@ static void queue_loop(struct ublk_queue *q)
 			seen++;
 			switch ((ud >> 16) & 0xff) {
 			case UD_CMD:
+				if (q->test_fail && cqe->res == UBLK_IO_RES_OK &&
+				    q->iods[tag].start_sector == TEST_FAIL_SECTOR) {
+					err_msg("queue %u: failing (test hook)",
+						q->q_id);
+					failed = abandon = true;
+					break;
+				}
 				handle_cmd(q, tag, cqe->res);
 				break;
 			case UD_TGT:
@@ -280,6 +294,7 @@ static void queue_loop(struct ublk_queue *q)
 	/* push out the last commits before the ring goes away */
 	if (!abandon)
 		io_uring_submit(&q->ring);
+	return !failed;
 }
 
 /* Setup handshake with the server thread (not on the IO path). */
@@ -314,6 +329,8 @@ void *queue_thread(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(q->cpus),
 				       &q->cpus);
 
+	q->test_fail = getenv("UBLKCTL_TEST_FAIL_QUEUE") &&
+		       atoi(getenv("UBLKCTL_TEST_FAIL_QUEUE")) == (int)q->q_id;
 	q->setup_err = queue_setup(q);
 	if (!q->setup_err)
 		atomic_fetch_add(&queues_live, 1);
@@ -321,7 +338,8 @@ void *queue_thread(void *arg)
 	if (q->setup_err)
 		return NULL;
 
-	queue_loop(q);
+	if (!queue_loop(q) && queue_failed)
+		queue_failed();		/* the others must not serve on alone */
 	queue_teardown(q);
 	if (atomic_fetch_sub(&queues_live, 1) == 1 && queue_all_done)
 		queue_all_done();

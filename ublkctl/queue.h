@@ -52,6 +52,7 @@ struct ublk_queue {
 	bool have_cpus;
 	pthread_t thread;
 	int setup_err;			/* -errno from thread setup */
+	bool test_fail;			/* test hook: fail at sector 2048 */
 };
 
 /* Get an SQE, submitting what is queued if the SQ is full. */
@@ -139,5 +140,7 @@ void *queue_thread(void *arg);
 void queues_wait_setup(unsigned n);
 /* Called by the server on the last queue thread's exit. */
 extern void (*queue_all_done)(void);
+/* Called on a queue thread whose ring failed: the server must end. */
+extern void (*queue_failed)(void);
 
 #endif

@@ -6,9 +6,16 @@
  * Then the main thread waits for signals: SIGINT/SIGTERM stop and delete
  * the device; SIGUSR1 means every queue ended (someone deleted the device).
  *
- * Detached servers are double-forked daemons; a pipe carries "O<id>" or
- * "E<first error>" back to the command that started them, written only
- * once the daemon has cleaned up, so a failed add leaves nothing behind.
+ * Detached servers are double-forked daemons; a pipe carries the
+ * warnings of the start-up, then "O<id>" or "E<first error>" back to the
+ * command that started them (util.c), the error written only once the
+ * daemon has cleaned up, so a failed add leaves nothing behind.
+ *
+ * The state is saved as soon as ADD_DEV has given the device its id, and
+ * the device carries the state's identity (ublksrv_flags), so that
+ * whatever kills the server later leaves a device that `del` removes or
+ * `recover` restarts.  The device's lock (devlock.h) is held until the
+ * device is live.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -27,6 +36,7 @@
 
 #include "bpf_target.h"
 #include "ctrl.h"
+#include "devlock.h"
 #include "queue.h"
 #include "server.h"
 #include "state.h"
@@ -39,8 +49,12 @@ struct server {
 	unsigned nr_started;		/* threads created */
 	int cdev_fd;
 	int stop_fd;
+	int lock_fd;			/* devlock of the device, or -1 */
 	bool added;			/* we created the kernel device */
 };
+
+/* How long a new id waits for a `del` of its previous owner to finish. */
+#define ADD_LOCK_WAIT_MS	30000
 
 static void sleep_ms(unsigned ms)
 {
@@ -59,6 +73,11 @@ static void notify_all_done(void)
 	kill(getpid(), SIGUSR1);
 }
 
+static void notify_failed(void)
+{
+	kill(getpid(), SIGUSR2);
+}
+
 static void sigset_server(sigset_t *set)
 {
 	sigemptyset(set);
@@ -66,6 +85,7 @@ static void sigset_server(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
 }
 
 /* Negotiate flags for a new device from what the driver offers. */
@@ -113,12 +133,28 @@ static int choose_flags(struct dev_config *cfg, uint64_t *flags)
 	return 0;
 }
 
+void server_params(const struct dev_config *cfg, struct ublk_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->types = UBLK_PARAM_TYPE_BASIC;
+	p->basic.attrs = cfg->read_only ? UBLK_ATTR_READ_ONLY : 0;
+	p->basic.logical_bs_shift = (uint8_t)ilog2_u32(cfg->block_size);
+	p->basic.physical_bs_shift = p->basic.logical_bs_shift;
+	p->basic.io_min_shift = p->basic.logical_bs_shift;
+	p->basic.io_opt_shift = p->basic.logical_bs_shift;
+	p->basic.max_sectors = cfg->max_io_bytes >> 9;
+	p->basic.dev_sectors = cfg->size >> 9;
+	if (cfg->tgt->set_params)
+		cfg->tgt->set_params(cfg, p);
+}
+
 static int add_device(struct server *s)
 {
 	struct dev_config *cfg = s->cfg;
 	struct ublksrv_ctrl_dev_info info;
 	struct ublk_params p;
 	uint64_t flags;
+	char idbuf[16];
 	int ret;
 
 	if (choose_flags(cfg, &flags))
@@ -129,6 +165,8 @@ static int add_device(struct server *s)
 	info.max_io_buf_bytes = UBLKCTL_MAX_IO_BYTES;
 	info.dev_id = cfg->dev_id < 0 ? UINT32_MAX : (uint32_t)cfg->dev_id;
 	info.flags = flags;
+	cfg->cookie = state_new_cookie();
+	info.ublksrv_flags = cfg->cookie;	/* kept by the driver for us */
 	ret = ctrl_add_dev(&info);
 	if (ret == -EEXIST) {
 		err_msg("device %d: id already in use", cfg->dev_id);
@@ -144,18 +182,20 @@ static int add_device(struct server *s)
 	cfg->depth = info.queue_depth;
 	cfg->dev_flags = info.flags;
 	cfg->max_io_bytes = info.max_io_buf_bytes;
+	/* without -n the id is known only now; a `del` of the id's previous
+	 * device may still be forgetting it */
+	if (s->lock_fd < 0) {
+		s->lock_fd = devlock_take(cfg->dev_id, ADD_LOCK_WAIT_MS);
+		if (s->lock_fd < 0)
+			return -1;
+	}
+	if (state_save(cfg, getpid()))
+		return -1;
+	snprintf(idbuf, sizeof(idbuf), "%d", cfg->dev_id);
+	sink_record('I', idbuf);	/* so that add can name what is left */
+	test_stop_point("added");
 
-	memset(&p, 0, sizeof(p));
-	p.types = UBLK_PARAM_TYPE_BASIC;
-	p.basic.attrs = cfg->read_only ? UBLK_ATTR_READ_ONLY : 0;
-	p.basic.logical_bs_shift = (uint8_t)ilog2_u32(cfg->block_size);
-	p.basic.physical_bs_shift = p.basic.logical_bs_shift;
-	p.basic.io_min_shift = p.basic.logical_bs_shift;
-	p.basic.io_opt_shift = p.basic.logical_bs_shift;
-	p.basic.max_sectors = cfg->max_io_bytes >> 9;
-	p.basic.dev_sectors = cfg->size >> 9;
-	if (cfg->tgt->set_params)
-		cfg->tgt->set_params(cfg, &p);
+	server_params(cfg, &p);
 	ret = ctrl_set_params(cfg->dev_id, &p);
 	if (ret < 0) {
 		err_msg("SET_PARAMS: %s", strerror(-ret));
@@ -166,6 +206,41 @@ static int add_device(struct server *s)
 	dbg_msg(cfg->verbose, "device %d: %s, %u queues x %u, flags %#llx",
 		cfg->dev_id, cfg->tgt->name, cfg->nr_queues, cfg->depth,
 		(unsigned long long)cfg->dev_flags);
+	return 0;
+}
+
+/*
+ * The state must describe the device as the kernel has it: an edited state
+ * (another chunk size, target or file set) would scramble the data.
+ */
+static int check_params(const struct dev_config *cfg)
+{
+	struct ublk_params want, have;
+	char a[32], b[32];
+	int ret;
+
+	ret = ctrl_get_params(cfg->dev_id, &have);
+	if (ret < 0) {
+		err_msg("device %d: GET_PARAMS: %s", cfg->dev_id, strerror(-ret));
+		return -1;
+	}
+	server_params(cfg, &want);
+	if (want.basic.dev_sectors != have.basic.dev_sectors) {
+		format_size(want.basic.dev_sectors << 9, a, sizeof(a));
+		format_size(have.basic.dev_sectors << 9, b, sizeof(b));
+		err_msg("device %d: saved state does not match the device "
+			"(size %s, the device has %s)", cfg->dev_id, a, b);
+		return -1;
+	}
+	if (want.basic.logical_bs_shift != have.basic.logical_bs_shift ||
+	    want.basic.chunk_sectors != have.basic.chunk_sectors ||
+	    want.basic.io_opt_shift != have.basic.io_opt_shift ||
+	    want.basic.attrs != have.basic.attrs) {
+		err_msg("device %d: saved state does not match the device "
+			"(block size, chunk size or read-only differ)",
+			cfg->dev_id);
+		return -1;
+	}
 	return 0;
 }
 
@@ -184,6 +259,8 @@ static int begin_recovery(struct server *s)
 	cfg->depth = info.queue_depth;
 	cfg->dev_flags = info.flags;
 	cfg->max_io_bytes = info.max_io_buf_bytes;
+	if (check_params(cfg))
+		return -1;
 	/* the old server's release work runs asynchronously: wait for it */
 	while ((ret = ctrl_start_recovery(cfg->dev_id)) == -EBUSY &&
 	       waited < 30000) {
@@ -195,7 +272,10 @@ static int begin_recovery(struct server *s)
 			strerror(-ret));
 		return -1;
 	}
-	/* the old program stays bound meanwhile: put a fresh one in */
+	/* the old program stays bound meanwhile: put a fresh one in, or
+	 * take it out if this server is to serve in userspace */
+	if (!cfg->bpf && (cfg->dev_flags & UBLK_F_BPF))
+		return bpf_dev_detach(cfg->dev_id) < 0 ? -1 : 0;
 	return bpf_server_attach(cfg, true);
 }
 
@@ -234,6 +314,7 @@ static int start_queues(struct server *s)
 		return -1;
 	}
 	queue_all_done = notify_all_done;
+	queue_failed = notify_failed;
 	for (unsigned i = 0; i < cfg->nr_queues; i++) {
 		struct ublk_queue *q = &s->queues[i];
 
@@ -294,6 +375,7 @@ static void abandon(struct server *s)
 		if (ret < 0 && ret != -ENODEV)
 			err_msg("DEL_DEV: %s", strerror(-ret));
 		bpf_dev_forget(s->cfg->dev_id);
+		state_remove(s->cfg->dev_id);
 	}
 }
 
@@ -325,6 +407,8 @@ static int server_start(struct server *s)
 		goto fail;
 	if (open_cdev(s) || start_queues(s))
 		goto fail;
+	if (s->mode == SERVER_RECOVER)
+		test_stop_point("recovering");
 	if (s->mode == SERVER_ADD)
 		ret = ctrl_start_dev(cfg->dev_id, getpid());
 	else
@@ -334,9 +418,10 @@ static int server_start(struct server *s)
 			"END_USER_RECOVERY", strerror(-ret));
 		goto fail;
 	}
+	test_stop_point("started");
+	/* the pid, and whether BPF serves it, are known only now */
 	ret = state_save(cfg, getpid());
 	if (ret < 0) {
-		err_msg("%s: %s", run_dir(), strerror(-ret));
 		if (s->mode == SERVER_ADD)
 			shutdown_device(s);
 		else
@@ -347,6 +432,39 @@ static int server_start(struct server *s)
 fail:
 	abandon(s);
 	return -1;
+}
+
+/*
+ * A queue failed: the others must not go on serving a half-served device.
+ * End the whole server: stop the queues and close /dev/ublkcN, which
+ * hands the requests the failed queue held back to the driver (STOP_DEV
+ * first would wait for them for ever).  With recovery the device then
+ * waits, with its state, for `recover`; without, its IO fails, so remove
+ * it.
+ */
+static int end_failed(struct server *s)
+{
+	uint64_t one = 1;
+	int id = s->cfg->dev_id, ret;
+	bool recovery = s->cfg->dev_flags & UBLK_F_USER_RECOVERY;
+
+	if (recovery)
+		err_msg("device %d: a queue failed, ending the server ('ublkctl "
+			"recover -n %d' starts a new one)", id, id);
+	else
+		err_msg("device %d: a queue failed, removing the device", id);
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		err_msg("eventfd: %s", strerror(errno));
+	join_queues(s);
+	release_server(s);
+	if (recovery)
+		return EXIT_FAIL;
+	ret = ctrl_del_dev(id);
+	if (ret < 0 && ret != -ENODEV)
+		err_msg("DEL_DEV: %s", strerror(-ret));
+	bpf_dev_forget(id);
+	state_remove(id);
+	return EXIT_FAIL;
 }
 
 static int server_wait(struct server *s)
@@ -367,6 +485,8 @@ static int server_wait(struct server *s)
 				info_msg("device %d stopped", s->cfg->dev_id);
 			return 0;
 		}
+		if (sig == SIGUSR2)
+			return end_failed(s);
 		if (sig == SIGHUP && !s->cfg->foreground)
 			continue;
 		if (log_to_syslog || s->cfg->verbose)
@@ -387,13 +507,38 @@ static void wait_block_dev(int dev_id)
 		sleep_ms(10);
 }
 
+/*
+ * What the kernel offers a server that reclaim may depend on: writeback to
+ * our device must not wait on memory that only our IO can free.  Failing
+ * (without CAP_SYS_RESOURCE or CAP_IPC_LOCK) is worth a warning, not an
+ * error.  MCL_ONFAULT: only the pages used are locked, not every buffer.
+ */
+static void become_io_server(void)
+{
+	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) < 0)
+		warn_msg("PR_SET_IO_FLUSHER: %s", strerror(errno));
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		warn_msg("mlockall: %s", strerror(errno));
+}
+
+/* The device is live, its state saved: others may work on it now. */
+static void release_lock(struct server *s)
+{
+	devlock_release(s->cfg->dev_id, s->lock_fd);
+	s->lock_fd = -1;
+}
+
 static int run_foreground(struct server *s)
 {
 	sigset_t set;
+	int ret;
 
 	sigset_server(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (server_start(s))
+	become_io_server();
+	ret = server_start(s);
+	release_lock(s);
+	if (ret)
 		return EXIT_FAIL;
 	if (s->mode == SERVER_ADD) {
 		wait_block_dev(s->cfg->dev_id);
@@ -437,7 +582,7 @@ static void close_fds_except(int *keep, int n)
 
 static _Noreturn void daemon_child(struct server *s, int pipe_w)
 {
-	int keep[UBLKCTL_MAX_FDS + 2], nkeep = 0, fd, rc;
+	int keep[UBLKCTL_MAX_FDS + 3], nkeep = 0, fd, rc;
 	sigset_t set;
 	char msg[32];
 
@@ -456,6 +601,8 @@ static _Noreturn void daemon_child(struct server *s, int pipe_w)
 	}
 	keep[nkeep++] = pipe_w;
 	keep[nkeep++] = ctrl_fd();
+	if (s->lock_fd >= 0)
+		keep[nkeep++] = s->lock_fd;
 	for (int i = 0; i < s->cfg->nr_fds; i++)
 		keep[nkeep++] = s->cfg->fds[i];
 	close_fds_except(keep, nkeep);
@@ -467,14 +614,16 @@ static _Noreturn void daemon_child(struct server *s, int pipe_w)
 	signal(SIGPIPE, SIG_IGN);
 	sigset_server(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	become_io_server();
 
 	if (server_start(s)) {
+		release_lock(s);
 		flush_error_sink();
 		_exit(EXIT_FAIL);
 	}
-	snprintf(msg, sizeof(msg), "O%d", s->cfg->dev_id);
-	if (write(pipe_w, msg, strlen(msg)) < 0)
-		syslog(LOG_ERR, "handshake: %m");
+	release_lock(s);
+	snprintf(msg, sizeof(msg), "%d", s->cfg->dev_id);
+	sink_record('O', msg);
 	close(pipe_w);
 	set_error_sink(-1);
 	info_msg("device %d (/dev/ublkb%d, %s) is live", s->cfg->dev_id,
@@ -483,12 +632,41 @@ static _Noreturn void daemon_child(struct server *s, int pipe_w)
 	exit(rc);
 }
 
+/* Read the handshake to its end (the daemon's exit or its "O"). */
+static char *read_handshake(int fd, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	ssize_t n;
+
+	while (buf) {
+		if (len == cap) {
+			char *nb = cap < (1U << 20) ? realloc(buf, 2 * cap + 1) : NULL;
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (buf)
+		buf[len] = '\0';
+	*lenp = buf ? len : 0;
+	return buf;
+}
+
 static int run_detached(struct server *s)
 {
-	char buf[1100];
-	size_t len = 0;
-	ssize_t n;
-	int pfd[2], status;
+	const char *error = NULL;
+	size_t len;
+	char *buf;
+	int pfd[2], status, id = -1, added = -1;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -507,37 +685,51 @@ static int run_detached(struct server *s)
 	}
 	close(pfd[1]);
 	waitpid(pid, &status, 0);
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
+	buf = read_handshake(pfd[0], &len);
 	close(pfd[0]);
-	if (len && buf[0] == 'O') {
-		int id = atoi(buf + 1);
+	/* records: "W<warning>", then "O<id>" or "E<error>", NUL-ended */
+	for (size_t off = 0; buf && off < len; off += strlen(buf + off) + 1) {
+		const char *r = buf + off;
 
+		if (r[0] == 'W')
+			warn_msg("%s", r + 1);
+		else if (r[0] == 'E' && !error)
+			error = r + 1;
+		else if (r[0] == 'O')
+			id = atoi(r + 1);
+		else if (r[0] == 'I')
+			added = atoi(r + 1);
+	}
+	/* ours is the last reference if the daemon died holding it */
+	if (s->lock_fd >= 0)
+		release_lock(s);
+	if (id >= 0) {
+		free(buf);
 		if (s->mode == SERVER_ADD) {
 			wait_block_dev(id);
 			printf("/dev/ublkb%d\n", id);
 		}
 		return 0;
 	}
-	if (len && buf[0] == 'E')
-		err_msg("%s", buf + 1);
+	if (error)
+		err_msg("%s", error);
+	else if (added >= 0)
+		err_msg("device %d: the server died while setting it up "
+			"('ublkctl del -n %d' removes it)", added, added);
+	else if (s->mode == SERVER_RECOVER)
+		err_msg("device %d: the server died while recovering it "
+			"('ublkctl recover -n %d' tries again)", s->cfg->dev_id,
+			s->cfg->dev_id);
 	else
 		err_msg("server exited during setup");
+	free(buf);
 	return EXIT_FAIL;
 }
 
-int server_main(struct dev_config *cfg, enum server_mode mode)
+int server_main(struct dev_config *cfg, enum server_mode mode, int lock_fd)
 {
 	struct server s = { .cfg = cfg, .mode = mode, .cdev_fd = -1,
-			    .stop_fd = -1 };
+			    .stop_fd = -1, .lock_fd = lock_fd };
 
 	if (cfg->foreground)
 		return run_foreground(&s);

@@ -54,6 +54,8 @@ struct dev_config {
 	bool file_direct[UBLKCTL_MAX_FILES];
 	bool file_blkdev[UBLKCTL_MAX_FILES];
 
+	uint64_t cookie;		/* identity: state and ublksrv_flags */
+
 	/* Filled from the kernel. */
 	uint64_t dev_flags;		/* UBLK_F_* the device runs with */
 	uint32_t max_io_bytes;
@@ -72,6 +74,7 @@ void dbg_msg(int verbose, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void set_error_sink(int fd);
 void flush_error_sink(void);
+void sink_record(char kind, const char *msg);
 _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void no_driver_error(void);
@@ -81,6 +84,8 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out);
 void format_size(uint64_t bytes, char *buf, size_t len);
 bool is_pow2(uint64_t v);
 bool pid_alive(int pid);
+bool pid_is_server(int pid, int dev_id);
+void test_stop_point(const char *name);
 const char *run_dir(void);
 
 #include "ublk_abi.h"

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Error reporting, logging and small parsers shared by every command. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +21,15 @@ bool log_to_syslog;
 
 /*
  * While a detached server sets itself up, its first error is kept here and
- * handed to the waiting `add`/`recover` through the handshake pipe.
+ * handed to the waiting `add`/`recover` through the handshake pipe, and
+ * each warning is passed on at once, so that the command can print them:
+ * records "W<warning>", "E<error>", "O<id>", each ending in a NUL.
  */
+#define MSG_MAX		(3 * PATH_MAX)	/* two paths and the reason */
+#define LINE_MAX_BYTES	(4 * MSG_MAX + 8)	/* escaped, four bytes a byte */
+
 static int sink_fd = -1;
-static char first_error[1024];
+static char first_error[LINE_MAX_BYTES];
 static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void set_error_sink(int fd)
@@ -31,29 +38,85 @@ void set_error_sink(int fd)
 	first_error[0] = '\0';
 }
 
+void sink_record(char kind, const char *msg)
+{
+	char rec[LINE_MAX_BYTES + 2];
+	size_t len;
+
+	if (sink_fd < 0)
+		return;
+	len = (size_t)snprintf(rec, sizeof(rec), "%c%s", kind, msg);
+	if (len >= sizeof(rec))
+		len = sizeof(rec) - 1;
+	/* the NUL ends the record */
+	if (write(sink_fd, rec, len + 1) < 0)
+		syslog(LOG_ERR, "handshake pipe: %m");
+}
+
 /* Write the first error (if any) to the sink; the pipe closes at exit. */
 void flush_error_sink(void)
 {
-	size_t len;
-
 	if (sink_fd < 0 || !first_error[0])
 		return;
-	len = strlen(first_error);
-	if (write(sink_fd, "E", 1) == 1 && write(sink_fd, first_error, len) < 0)
-		syslog(LOG_ERR, "handshake pipe: %m");
+	sink_record('E', first_error);
 	first_error[0] = '\0';
+}
+
+/*
+ * Format a message for one line: control characters (a newline in a
+ * path) escaped, and if it is too long, the middle cut rather than the
+ * end, where the reason is.
+ */
+static void format_line(char *out, size_t outlen, const char *fmt, va_list ap)
+{
+	char *raw = NULL, *o = out, *end = out + outlen - 5;
+	size_t len, head;
+	int n = vasprintf(&raw, fmt, ap);
+
+	if (n < 0) {
+		snprintf(out, outlen, "%s", fmt);
+		return;
+	}
+	len = (size_t)n;
+	head = len;
+	if (len > MSG_MAX)
+		head = MSG_MAX / 2;
+	for (size_t i = 0; i < len && o < end; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (i == head) {
+			o += sprintf(o, "...");
+			i = len - MSG_MAX / 2;
+			c = (unsigned char)raw[i];
+		}
+		if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c == '\t')
+			o += sprintf(o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	free(raw);
 }
 
 static void vlog(int prio, const char *tag, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[LINE_MAX_BYTES];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	format_line(msg, sizeof(msg), fmt, ap);
 	if (prio == LOG_ERR && sink_fd >= 0) {
 		/* queue threads may fail at once while starting */
 		pthread_mutex_lock(&first_lock);
 		if (!first_error[0])
 			snprintf(first_error, sizeof(first_error), "%s", msg);
+		pthread_mutex_unlock(&first_lock);
+	}
+	if (prio == LOG_WARNING && sink_fd >= 0) {
+		pthread_mutex_lock(&first_lock);
+		sink_record('W', msg);
 		pthread_mutex_unlock(&first_lock);
 	}
 	if (log_to_syslog) {
@@ -108,12 +171,15 @@ _Noreturn void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[LINE_MAX_BYTES];
+
+	va_start(ap, fmt);
+	format_line(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	fputs("ublkctl: ", stderr);
 	if (cmd_name)
 		fprintf(stderr, "%s: ", cmd_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	fputs(msg, stderr);
 	fputs("\nTry 'ublkctl --help' for more information.\n", stderr);
 	exit(EXIT_USAGE);
 }
@@ -131,7 +197,8 @@ void no_driver_error(void)
 		fprintf(stderr, "ublkctl: %s\n", msg);
 }
 
-/* "4096", "64K", "1M", "256G", "1T" (powers of 1024); no overflow. */
+/* "4096", "64K", "1M", "256G", "1T", "1P", "1E" (powers of 1024); no
+ * overflow. */
 int parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -158,6 +225,12 @@ int parse_size(const char *s, uint64_t *out)
 		break;
 	case 'T':
 		shift = 40;
+		break;
+	case 'P':
+		shift = 50;
+		break;
+	case 'E':
+		shift = 60;
 		break;
 	default:
 		return -1;
@@ -236,6 +309,49 @@ bool pid_alive(int pid)
 	}
 	fclose(f);
 	return alive;
+}
+
+/* Is pid the server of device dev_id: does it hold /dev/ublkcN open?
+ * The driver reports the pid of a dead server until someone else has it. */
+bool pid_is_server(int pid, int dev_id)
+{
+	char path[64], want[64], link[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (!pid_alive(pid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	snprintf(want, sizeof(want), "/dev/ublkc%d", dev_id);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char fdpath[320];
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		n = readlink(fdpath, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		found = !strcmp(link, want);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A test hook: stop (SIGSTOP) at the named point when
+ * $UBLKCTL_TEST_STOP names it, so that a test can kill -9 us there. */
+void test_stop_point(const char *name)
+{
+	const char *at = getenv("UBLKCTL_TEST_STOP");
+
+	if (at && !strcmp(at, name))
+		raise(SIGSTOP);
 }
 
 /* /run/ublkctl, or $UBLKCTL_RUN_DIR (for tests). */

@@ -3,14 +3,27 @@
 # and a failing VM test makes the whole check fail.  Each test boots the
 # test kernel once.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	cd "$BATS_TEST_DIRNAME/../.."
 }
 
+# What the guest must have, each check saying what is missing.
+GUEST_CHECK='test -c /dev/ublk-control || { echo "no /dev/ublk-control"; exit 3; }
+test -b /dev/nullb0 || { echo "no /dev/nullb0"; exit 4; }
+uname -r'
+
 @test "the guest runs the patched 7.2 kernel with ublk and null_blk" {
-	run tests/vm/run sh -c 'test -c /dev/ublk-control && test -b /dev/nullb0 && uname -r'
-	[ "$status" -eq 0 ]
+	run tests/vm/run sh -c "$GUEST_CHECK"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "${lines[-1]}" =~ ^7\.2\.[0-9]+ ]]
+}
+
+@test "a failing command's status is named on the last line" {
+	run --separate-stderr tests/vm/run sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	[ "${stderr_lines[-1]}" = "tests/vm/run: the command exited with status 5 in the guest" ]
 }
 
 @test "a failing guest command exits 1" {

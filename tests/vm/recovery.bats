@@ -49,6 +49,20 @@ recovery_case() {
 		fail "recovered device lost its files"
 }
 
+# --bpf=auto serves loop and stripe in the kernel where it can, and then
+# the userspace requeue path is never exercised: the same cases with
+# --bpf=off.
+@test "recovery: loop with zero copy, served in userspace, survives kill -9 and recover" {
+	make_file "$T/l.img" 32M
+	recovery_case -t loop -f "$T/l.img" --zero-copy=on --bpf=off
+}
+
+@test "recovery: stripe without zero copy, served in userspace, survives kill -9 and recover" {
+	make_file "$T/a.img" 16M
+	make_file "$T/b.img" 16M
+	recovery_case -t stripe -f "$T/a.img" -f "$T/b.img" --chunk-size 8K --zero-copy=off --bpf=off
+}
+
 @test "recovery: recover of a live device is refused" {
 	add_dev -t null --size 16M
 	local pid=$(server_pid "$ID")

@@ -1,0 +1,231 @@
+#!/usr/bin/env bats
+# Trust (issue 10): recover starts a server only on state that ublkctl
+# wrote for this very device: its identity (a cookie kept in the state and
+# in the device's ublksrv_flags), every field checked, the device's
+# geometry as the kernel has it, a private file in a private directory.
+# Anything else is one clear error, and nothing is started.
+
+load helpers
+
+# quiesced ARGS...: add with ARGS, then kill -9 the server.
+quiesced() {
+	add_dev "$@"
+	kill -9 "$(server_pid "$ID")"
+	wait_state "$ID" quiesced
+	SF=$STATE_DIR/$ID.json
+	[ -f "$SF" ] || fail "no state file after kill -9"
+}
+
+# refused MESSAGE: recover fails so, starts nothing, the device waits on.
+refused() {
+	ublkctl recover -n "$ID"
+	expect_failure 1 "$1"
+	[ -z "$(ublkctl_pids)" ] || fail "a server was started: $(ublkctl_pids)"
+	[ "$(dev_field "$ID" state)" = quiesced ] || fail "the device is no longer quiesced"
+}
+
+# edit_state JQ: rewrite the saved state through a jq filter, as root would.
+edit_state() {
+	jq -c "$1" "$ORIG" >"$SF.new" && mv "$SF.new" "$SF"
+}
+
+@test "state: recover refuses the state of another device with the same id" {
+	quiesced -t null --size 16M -n 7
+	cp "$SF" "$T/old.json"
+	ublkctl del -n 7
+	expect_status 0
+	# the same id again, and the old state put back (say, by a backup)
+	quiesced -t null --size 16M -n 7
+	cp "$T/old.json" "$SF"
+	refused "ublkctl: recover: device 7: saved state $SF is stale (it describes another device)"
+	[ "$(dev_field 7 saved_state)" = stale ] || fail "list does not mark the state stale"
+	[ "$(dev_field 7 target)" = null ] && [ "$(dev_json 7 | jq -c .files)" = '[]' ] ||
+		fail "list shows what a stale state says"
+	ublkctl list
+	[[ ${lines[1]} == *"(stale state)" ]] || fail "the table does not say the state is stale"
+	ublkctl del -n 7
+	expect_status 0
+	expect_nothing_left
+}
+
+@test "state: the identity survives recovery, and a fresh state is ok" {
+	make_file "$T/l.img" 16M
+	quiesced -t loop -f "$T/l.img" --bpf=off
+	local cookie
+	cookie=$(jq -r .cookie "$SF")
+	[[ $cookie =~ ^[0-9a-f]{16}$ ]] || fail "no cookie in the state: $cookie"
+	[ "$(dev_field "$ID" saved_state)" = ok ] || fail "saved_state is not ok"
+	ublkctl recover -n "$ID"
+	expect_status 0
+	[ "$(jq -r .cookie "$SF")" = "$cookie" ] || fail "recover changed the identity"
+	kill -9 "$(server_pid "$ID")"
+	wait_state "$ID" quiesced
+	ublkctl recover -n "$ID"
+	expect_status 0
+	[ "$(dev_field "$ID" saved_state)" = ok ] || fail "a second recovery lost the identity"
+}
+
+@test "state: damaged fields are errors, not crashes (recover and list)" {
+	make_file "$T/a.img" 16M
+	make_file "$T/b.img" 16M
+	quiesced -t stripe -f "$T/a.img" -f "$T/b.img" --chunk-size 8K --bpf=off
+	ORIG=$T/orig.json
+	cp "$SF" "$ORIG"
+	local bad="ublkctl: recover: device $ID: saved state $SF is invalid"
+	edit_state '.files = "x"'
+	refused "$bad: 'files' is not an array of absolute paths"
+	ublkctl list --json
+	expect_status 0
+	[ "$(dev_field "$ID" saved_state)" = invalid ] || fail "list does not mark the state invalid"
+	ublkctl list
+	expect_status 0
+	edit_state '.files = ["relative.img", "b.img"]'
+	refused "$bad: 'files' is not an array of absolute paths"
+	edit_state '.files = [1, 2]'
+	refused "$bad: 'files' is not an array of absolute paths"
+	edit_state '.target = null'
+	refused "$bad: 'target' is not a string"
+	edit_state '.target = "raid5"'
+	refused "$bad: unknown target"
+	edit_state '.chunk_size = 0'
+	refused "$bad: 'chunk_size' is out of range"
+	edit_state '.chunk_size = "64K"'
+	refused "$bad: 'chunk_size' is not an integer"
+	edit_state '.chunk_size = 12288'
+	refused "$bad: 'chunk_size' is not a power of two"
+	edit_state '.block_size = 1000'
+	refused "$bad: 'block_size' is not 512 or 4096"
+	edit_state 'del(.cookie)'
+	refused "$bad: 'cookie' is not 16 hex digits"
+	echo '[1,' >"$SF"
+	refused "ublkctl: recover: device $ID: $SF: not a JSON object"
+	# the original state still recovers the device
+	cp "$ORIG" "$SF"
+	ublkctl recover -n "$ID"
+	expect_status 0
+}
+
+@test "state: an edited layout that the kernel contradicts is refused" {
+	make_file "$T/a.img" 16M
+	make_file "$T/b.img" 16M
+	make_file "$T/big.img" 64M
+	make_file "$T/big2.img" 64M
+	make_file "$T/big3.img" 64M
+	quiesced -t stripe -f "$T/a.img" -f "$T/b.img" --chunk-size 8K --bpf=off
+	ORIG=$T/orig.json
+	cp "$SF" "$ORIG"
+	edit_state '.chunk_size = 16384'
+	refused "ublkctl: recover: device $ID: saved state does not match the device (block size, chunk size or read-only differ)"
+	edit_state ".files = [\"$T/big.img\", \"$T/big2.img\", \"$T/big3.img\"]"
+	refused "ublkctl: recover: device $ID: saved state does not match the device (size 192M, the device has 32M)"
+	edit_state '.read_only = true'
+	refused "ublkctl: recover: device $ID: saved state does not match the device (block size, chunk size or read-only differ)"
+	edit_state '.target = "loop" | .files = ["'"$T/big.img"'"]'
+	refused "ublkctl: recover: device $ID: saved state does not match the device (size 64M, the device has 32M)"
+	cp "$ORIG" "$SF"
+	ublkctl recover -n "$ID"
+	expect_status 0
+}
+
+@test "state: a symlink, a shared or a foreign state file is not trusted" {
+	quiesced -t null --size 16M
+	cp "$SF" "$T/real.json"
+	rm "$SF"
+	ln -s "$T/real.json" "$SF"
+	refused "ublkctl: recover: device $ID: $SF: is a symbolic link, not trusted"
+	rm "$SF"
+	cp "$T/real.json" "$SF"
+	chmod 0666 "$SF"
+	refused "ublkctl: recover: device $ID: $SF: owned by uid 0 with mode 0666, not trusted"
+	chmod 0600 "$SF"
+	chown 65534 "$SF"
+	refused "ublkctl: recover: device $ID: $SF: owned by uid 65534 with mode 0600, not trusted"
+	chown 0 "$SF"
+	ublkctl recover -n "$ID"
+	expect_status 0
+}
+
+@test "state: a state directory that others control is refused, nothing left" {
+	local d=$T/run
+	mkdir -m 0700 "$d"
+	chown 65534 "$d"
+	UBLKCTL_RUN_DIR=$d ublkctl add -t null --size 16M
+	expect_failure 1 "ublkctl: add: $d: owned by uid 65534, not by uid 0"
+	expect_nothing_left
+	mkdir -m 0777 "$T/pub"
+	UBLKCTL_RUN_DIR=$T/pub/run ublkctl add -t null --size 16M
+	expect_failure 1 "ublkctl: add: $T/pub: writable by others, not trusted"
+	expect_nothing_left
+	mkdir -m 0700 "$T/mine"
+	ln -s "$T/mine" "$T/link"
+	UBLKCTL_RUN_DIR=$T/link ublkctl add -t null --size 16M -n 3
+	expect_failure 1 "ublkctl: add: $T/link: is a symbolic link, not trusted"
+	expect_nothing_left
+	[ -z "$(ls -A "$T/mine")" ] || fail "something was written through the link"
+}
+
+@test "state: the temporary file is not opened through a planted link" {
+	local p
+	echo precious >"$T/victim"
+	mkdir -p "$STATE_DIR"
+	# pids are handed out in order: plant links at every name the old
+	# "<id>.json.tmp.<pid>" could take for the next add
+	p=$(cat /proc/sys/kernel/ns_last_pid)
+	for i in $(seq 1 60); do
+		ln -s "$T/victim" "$STATE_DIR/5.json.tmp.$((p + i))"
+	done
+	add_dev -t null --size 16M -n 5
+	rm -f "$STATE_DIR"/5.json.tmp.*
+	[ "$(cat "$T/victim")" = precious ] || fail "the state was written through a link"
+	[ -f "$STATE_DIR/5.json" ] && [ ! -L "$STATE_DIR/5.json" ] || fail "no regular state file"
+	[ "$(stat -c %a "$STATE_DIR/5.json")" = 600 ] || fail "the state file is not private"
+}
+
+@test "state: a recycled pid of a dead server is neither shown nor signalled" {
+	local pid imp
+	cc -o "$T/take-pid" "$BATS_TEST_DIRNAME/take-pid.c" || fail "cannot build take-pid"
+	# pids below 301 are never handed out again: start the server above
+	[ "$(sh -c 'echo $$')" -ge 500 ] || "$T/take-pid" 500 true
+	add_dev -t null --size 16M
+	pid=$(server_pid "$ID")
+	kill -9 "$pid"
+	wait_state "$ID" quiesced
+	# hand the dead server's pid to an unrelated, stopped process
+	# a pid_max just above it makes the pids wrap around to it at once
+	local pid_max
+	pid_max=$(cat /proc/sys/kernel/pid_max)
+	echo $((pid + 1)) >/proc/sys/kernel/pid_max
+	local took=0
+	"$T/take-pid" "$pid" sleep 1000 || took=$?
+	echo "$pid_max" >/proc/sys/kernel/pid_max
+	[ "$took" -eq 0 ] || skip "pid $pid was not free again"
+	imp=$pid
+	kill -STOP "$imp"
+	[ "$(dev_field "$ID" pid)" = null ] || fail "list shows the recycled pid"
+	SECONDS=0
+	ublkctl del -n "$ID"
+	expect_status 0
+	[ "$SECONDS" -lt 5 ] || fail "del waited on an unrelated process"
+	grep -q '^State:.*T' "/proc/$imp/status" || fail "del sent SIGCONT to an unrelated process"
+	kill -9 "$imp"
+	expect_nothing_left
+}
+
+@test "state: recover of a state with bpf off unbinds the old program" {
+	"$UBLKCTL" features | grep -qx bpf || skip "no ublk BPF in this kernel"
+	make_file "$T/l.img" 16M
+	quiesced -t loop -f "$T/l.img" --bpf=on
+	local pins=/sys/fs/bpf/ublkctl/$ID
+	[ -e "$pins/stats" ] || fail "no pinned stats after add --bpf=on"
+	ORIG=$T/orig.json
+	cp "$SF" "$ORIG"
+	edit_state '.bpf = false | .bpf_mode = "off"'
+	ublkctl recover -n "$ID"
+	expect_status 0
+	[ ! -e "$pins" ] || fail "the old program's pins are left: $(ls "$pins")"
+	[ -z "$(bpftool struct_ops show 2>/dev/null)" ] ||
+		fail "a struct_ops program is still registered: $(bpftool struct_ops show)"
+	random_file "$T/data" $((1 << 20))
+	dd if="$T/data" of="$DEV" bs=64k oflag=direct status=none || fail "write failed"
+	cmp -n $((1 << 20)) "$T/data" "$DEV" || fail "data differ"
+}
