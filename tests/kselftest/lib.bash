@@ -32,3 +32,10 @@ kselftest_one() {
 	rm -rf --one-file-system "$tmp"
 	return "$status"
 }
+
+# kselftest_last_words LOG: the last line a selftest printed that says
+# something (why it skipped itself, usually), past the start and end marks
+# and the noise of the udevadm that the VM lacks.
+kselftest_last_words() {
+	grep -v -e '^ublk selftest: ' -e 'udevadm: command not found' "$1" | tail -n 1
+}
