@@ -3,6 +3,7 @@
 #   make            build build/ublkctl (no kernel needed)
 #   make deps       install everything from Debian's archive (root)
 #   make kernel     build or reuse the cached test kernel
+#   make kselftest  build or reuse the kernel's ublk selftests (kublk)
 #   make demo       set up everything and show real devices in a VM
 #   make check      set up everything and run every test
 #   make bench      performance ratios, measured in one VM boot
@@ -37,8 +38,8 @@ SKELS := $(patsubst bpf-targets/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps kernel demo test-progs check check-host check-vm check-debug bench \
-	install clean
+.PHONY: all deps kernel kselftest demo test-progs check check-host check-vm check-debug \
+	check-kselftest bench install clean
 
 all: $(BUILD)/ublkctl
 
@@ -65,6 +66,12 @@ deps:
 kernel: deps
 	kernel/build $(KERNEL_FLAVOR) >/dev/null
 
+# The kernel's own ublk selftests and their server kublk, built from the
+# cached kernel source into the cache (tests/vm/kselftest.bats runs a fast
+# subset of them, check-kselftest all of them).
+kselftest: deps
+	scripts/kselftest-build >/dev/null
+
 demo: deps all kernel
 	tests/vm/run scripts/demo
 
@@ -73,13 +80,13 @@ demo: deps all kernel
 test-progs: all
 	$(if $(wildcard tests/kbpf/Makefile),$(MAKE) -C tests/kbpf)
 
-check: deps test-progs kernel
+check: deps test-progs kselftest kernel
 	tests/check
 
 check-host: all
 	tests/check host
 
-check-vm: test-progs kernel
+check-vm: test-progs kselftest kernel
 	tests/check vm
 
 # The kernel series' tests on the debug kernel, then tests/debug in the
@@ -88,9 +95,14 @@ check-vm: test-progs kernel
 # one, so the whole VM suite (DEBUG_SUITE="tests/vm tests/debug") takes
 # hours; the default is the tests of the kernel code.
 DEBUG_SUITE ?= $(wildcard tests/vm/kbpf-*.bats) tests/debug
-check-debug: deps test-progs
+check-debug: deps test-progs kselftest
 	kernel/build debug >/dev/null
 	KERNEL_FLAVOR=debug VM_SUITE="$(DEBUG_SUITE)" tests/check vm
+
+# The whole ublk selftest suite of the kernel source, on the test kernel,
+# in one VM boot.
+check-kselftest: kselftest kernel
+	tests/vm/run tests/kselftest/run
 
 bench: deps all kernel
 	tests/vm/run scripts/bench
