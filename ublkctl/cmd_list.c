@@ -194,18 +194,8 @@ static char *cell_dup(const char *s)
 
 	if (!out)
 		return strdup("?");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\n')
-			o += sprintf(o, "\\n");
-		else if (c == '\t')
-			o += sprintf(o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += sprintf(o, "\\x%02x", c);
-		else
-			*o++ = (char)c;
-	}
+	for (; *s; s++)
+		o = escape_char(o, (unsigned char)*s);
 	*o = '\0';
 	return out;
 }

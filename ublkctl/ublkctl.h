@@ -75,6 +75,7 @@ void dbg_msg(int verbose, const char *fmt, ...)
 void set_error_sink(int fd);
 void flush_error_sink(void);
 void sink_record(char kind, const char *msg);
+char *escape_char(char *o, unsigned char c);
 _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void no_driver_error(void);

@@ -62,6 +62,19 @@ void flush_error_sink(void)
 	first_error[0] = '\0';
 }
 
+/* Write c at o, a control character escaped (at most 4 bytes). */
+char *escape_char(char *o, unsigned char c)
+{
+	if (c == '\n')
+		return o + sprintf(o, "\\n");
+	if (c == '\t')
+		return o + sprintf(o, "\\t");
+	if (c < 0x20 || c == 0x7f)
+		return o + sprintf(o, "\\x%02x", c);
+	*o = (char)c;
+	return o + 1;
+}
+
 /*
  * Format a message for one line: control characters (a newline in a
  * path) escaped, and if it is too long, the middle cut rather than the
@@ -89,14 +102,7 @@ static void format_line(char *out, size_t outlen, const char *fmt, va_list ap)
 			i = len - MSG_MAX / 2;
 			c = (unsigned char)raw[i];
 		}
-		if (c == '\n')
-			o += sprintf(o, "\\n");
-		else if (c == '\t')
-			o += sprintf(o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += sprintf(o, "\\x%02x", c);
-		else
-			*o++ = (char)c;
+		o = escape_char(o, c);
 	}
 	*o = '\0';
 	free(raw);

@@ -54,6 +54,16 @@ static __always_inline int submit(struct ublk_bpf_io *io, __u32 op, __u32 off,
 	return 0;
 }
 
+/* queued: the request fails with ret, or its aio completes it */
+static __always_inline __u64 queued(struct ublk_bpf_io *io, int ret)
+{
+	if (ret)
+		ublk_bpf_complete_io(io, ret);
+	else
+		ublk_bpf_io_release(io);
+	return UBLK_RET_QUEUED;
+}
+
 /* flush and the unsupported ops, for every program */
 static __always_inline __u64 other_op(struct ublk_bpf_io *io, __u32 op)
 {
@@ -61,11 +71,7 @@ static __always_inline __u64 other_op(struct ublk_bpf_io *io, __u32 op)
 
 	if (op == UBLK_IO_OP_FLUSH)
 		ret = submit(io, op, 0, 0, 0, 0);
-	if (ret)
-		ublk_bpf_complete_io(io, ret);
-	else
-		ublk_bpf_io_release(io);
-	return UBLK_RET_QUEUED;
+	return queued(io, ret);
 }
 
 SEC("struct_ops/chain_queue_io")
@@ -84,11 +90,7 @@ __u64 BPF_PROG(chain_queue_io, struct ublk_bpf_io *io, __u32 off)
 		bpf_map_delete_elem(&stage, &key);
 	}
 	ret = submit(io, op, 0, len, 0, ublk_bpf_io_start_sector(io) << 9);
-	if (ret)
-		ublk_bpf_complete_io(io, ret);
-	else
-		ublk_bpf_io_release(io);
-	return UBLK_RET_QUEUED;
+	return queued(io, ret);
 }
 
 SEC("struct_ops/chain_aio_done")
@@ -115,22 +117,24 @@ void BPF_PROG(chain_aio_done, struct ublk_bpf_aio *aio, long ret)
 	ublk_bpf_aio_release(aio);
 }
 
+/* a read or write as one aio on file at the device's offset */
+static __always_inline __u64 whole(struct ublk_bpf_io *io, __u32 op, __u32 file)
+{
+	int ret = submit(io, op, 0, ublk_bpf_io_bytes(io), file,
+			 ublk_bpf_io_start_sector(io) << 9);
+
+	return queued(io, ret);
+}
+
 SEC("struct_ops/resubmit_queue_io")
 __u64 BPF_PROG(resubmit_queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	__u32 op = io_op(io), key = io_key(io), one = 1;
-	int ret;
 
 	if (op != UBLK_IO_OP_READ && op != UBLK_IO_OP_WRITE)
 		return other_op(io, op);
 	bpf_map_update_elem(&stage, &key, &one, BPF_ANY);
-	ret = submit(io, op, 0, ublk_bpf_io_bytes(io), 1,
-		     ublk_bpf_io_start_sector(io) << 9);
-	if (ret)
-		ublk_bpf_complete_io(io, ret);
-	else
-		ublk_bpf_io_release(io);
-	return UBLK_RET_QUEUED;
+	return whole(io, op, 1);
 }
 
 SEC("struct_ops/resubmit_aio_done")
@@ -157,17 +161,10 @@ SEC("struct_ops/forever_queue_io")
 __u64 BPF_PROG(forever_queue_io, struct ublk_bpf_io *io, __u32 off)
 {
 	__u32 op = io_op(io);
-	int ret;
 
 	if (op != UBLK_IO_OP_READ && op != UBLK_IO_OP_WRITE)
 		return other_op(io, op);
-	ret = submit(io, op, 0, ublk_bpf_io_bytes(io), 0,
-		     ublk_bpf_io_start_sector(io) << 9);
-	if (ret)
-		ublk_bpf_complete_io(io, ret);
-	else
-		ublk_bpf_io_release(io);
-	return UBLK_RET_QUEUED;
+	return whole(io, op, 0);
 }
 
 SEC("struct_ops/forever_aio_done")
