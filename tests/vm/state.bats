@@ -164,23 +164,6 @@ edit_state() {
 	[ -z "$(ls -A "$T/mine")" ] || fail "something was written through the link"
 }
 
-@test "state: the temporary file is not opened through a planted link" {
-	local p
-	echo precious >"$T/victim"
-	mkdir -p "$STATE_DIR"
-	# pids are handed out in order: plant links at every name the old
-	# "<id>.json.tmp.<pid>" could take for the next add
-	p=$(cat /proc/sys/kernel/ns_last_pid)
-	for i in $(seq 1 60); do
-		ln -s "$T/victim" "$STATE_DIR/5.json.tmp.$((p + i))"
-	done
-	add_dev -t null --size 16M -n 5
-	rm -f "$STATE_DIR"/5.json.tmp.*
-	[ "$(cat "$T/victim")" = precious ] || fail "the state was written through a link"
-	[ -f "$STATE_DIR/5.json" ] && [ ! -L "$STATE_DIR/5.json" ] || fail "no regular state file"
-	[ "$(stat -c %a "$STATE_DIR/5.json")" = 600 ] || fail "the state file is not private"
-}
-
 @test "state: a recycled pid of a dead server is neither shown nor signalled" {
 	local pid imp
 	cc -o "$T/take-pid" "$BATS_TEST_DIRNAME/take-pid.c" || fail "cannot build take-pid"
@@ -209,23 +192,4 @@ edit_state() {
 	grep -q '^State:.*T' "/proc/$imp/status" || fail "del sent SIGCONT to an unrelated process"
 	kill -9 "$imp"
 	expect_nothing_left
-}
-
-@test "state: recover of a state with bpf off unbinds the old program" {
-	"$UBLKCTL" features | grep -qx bpf || skip "no ublk BPF in this kernel"
-	make_file "$T/l.img" 16M
-	quiesced -t loop -f "$T/l.img" --bpf=on
-	local pins=/sys/fs/bpf/ublkctl/$ID
-	[ -e "$pins/stats" ] || fail "no pinned stats after add --bpf=on"
-	ORIG=$T/orig.json
-	cp "$SF" "$ORIG"
-	edit_state '.bpf = false | .bpf_mode = "off"'
-	ublkctl recover -n "$ID"
-	expect_status 0
-	[ ! -e "$pins" ] || fail "the old program's pins are left: $(ls "$pins")"
-	[ -z "$(bpftool struct_ops show 2>/dev/null)" ] ||
-		fail "a struct_ops program is still registered: $(bpftool struct_ops show)"
-	random_file "$T/data" $((1 << 20))
-	dd if="$T/data" of="$DEV" bs=64k oflag=direct status=none || fail "write failed"
-	cmp -n $((1 << 20)) "$T/data" "$DEV" || fail "data differ"
 }
