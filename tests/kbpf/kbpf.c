@@ -66,6 +66,9 @@
 #define UBLK_U_CMD_QUIESCE_DEV	_IOWR('u', 0x16, struct ublksrv_ctrl_cmd)
 #endif
 
+/* serve's options, parsed twice: -f is opened once the device is chosen */
+#define SERVE_OPTS	"n:q:d:s:f:p:B:rR:S:NF:"
+
 #define MAX_QUEUES	4
 #define MAX_FILES	8
 #define IO_BUF_BYTES	(512 << 10)
@@ -316,7 +319,7 @@ static int cmd_serve(int argc, char **argv)
 	sigset_t set;
 	int opt, ret, i, sig;
 
-	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:NF:")) != -1) {
+	while ((opt = getopt(argc, argv, SERVE_OPTS)) != -1) {
 		switch (opt) {
 		case 'N': flags &= ~UBLK_F_BPF; break;
 		case 'F': flags |= strtoull(optarg, NULL, 0); break;
@@ -347,7 +350,7 @@ static int cmd_serve(int argc, char **argv)
 	dev_open(&d, recover >= 0 ? (__u32)recover : dev_id);
 	d.delay_ms = delay_ms;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "n:q:d:s:f:p:B:rR:S:NF:")) != -1) {
+	while ((opt = getopt(argc, argv, SERVE_OPTS)) != -1) {
 		if (opt == 'f') {
 			d.backing_fd = open(optarg, O_RDWR);
 			if (d.backing_fd < 0)
