@@ -4,7 +4,10 @@
  * thread per queue (each arms its FETCHes), START_DEV, save state.
  * recover: START_USER_RECOVERY, the same queue start, END_USER_RECOVERY.
  * Then the main thread waits for signals: SIGINT/SIGTERM stop and delete
- * the device; SIGUSR1 means every queue ended (someone deleted the device).
+ * the device of a foreground server, or one without recovery; a detached
+ * server of a device with recovery only stops serving, so that the device
+ * waits for `recover` (as after a crash, but with its queues drained).
+ * SIGUSR1 means every queue ended (someone deleted the device).
  *
  * Detached servers are double-forked daemons; a pipe carries the
  * warnings of the start-up, then "O<id>" or "E<first error>" back to the
@@ -442,9 +445,18 @@ fail:
  * waits, with its state, for `recover`; without, its IO fails, so remove
  * it.
  */
-static int end_failed(struct server *s)
+static void stop_serving(struct server *s)
 {
 	uint64_t one = 1;
+
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		err_msg("eventfd: %s", strerror(errno));
+	join_queues(s);
+	release_server(s);
+}
+
+static int end_failed(struct server *s)
+{
 	int id = s->cfg->dev_id, ret;
 	bool recovery = s->cfg->dev_flags & UBLK_F_USER_RECOVERY;
 
@@ -453,10 +465,7 @@ static int end_failed(struct server *s)
 			"recover -n %d' starts a new one)", id, id);
 	else
 		err_msg("device %d: a queue failed, removing the device", id);
-	if (write(s->stop_fd, &one, sizeof(one)) < 0)
-		err_msg("eventfd: %s", strerror(errno));
-	join_queues(s);
-	release_server(s);
+	stop_serving(s);
 	if (recovery)
 		return EXIT_FAIL;
 	ret = ctrl_del_dev(id);
@@ -489,6 +498,17 @@ static int server_wait(struct server *s)
 			return end_failed(s);
 		if (sig == SIGHUP && !s->cfg->foreground)
 			continue;
+		/* nobody asked to delete: keep the device for recover */
+		if (!s->cfg->foreground &&
+		    (s->cfg->dev_flags & UBLK_F_USER_RECOVERY)) {
+			info_msg("device %d: %s, no longer served ('ublkctl "
+				 "recover -n %d' serves it again, 'ublkctl "
+				 "del -n %d' removes it)", s->cfg->dev_id,
+				 strsignal(sig), s->cfg->dev_id,
+				 s->cfg->dev_id);
+			stop_serving(s);
+			return 0;
+		}
 		if (log_to_syslog || s->cfg->verbose)
 			info_msg("device %d: %s, removing", s->cfg->dev_id,
 				 strsignal(sig));

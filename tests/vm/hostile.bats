@@ -125,6 +125,45 @@ bg_result() {
 	expect_nothing_left
 }
 
+# wait_gone PID: the process has exited (10 s).
+wait_gone() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "process $1 is still there"
+}
+
+@test "hostile: SIGTERM ends a detached server; its device waits for recover" {
+	local pid i
+	make_file "$T/l.img" 16M
+	random_file "$T/data" $((1 << 20))
+	add_dev -t loop -f "$T/l.img"
+	dd if="$T/data" of="$DEV" bs=64k oflag=direct status=none || fail "write failed"
+	pid=$(server_pid "$ID")
+	kill -TERM "$pid"
+	wait_gone "$pid"
+	wait_state "$ID" quiesced
+	[ -f "$STATE_DIR/$ID.json" ] || fail "SIGTERM removed the state"
+	[ "$(dev_field "$ID" saved_state)" = ok ] || fail "the state is not ok"
+	ublkctl recover -n "$ID"
+	expect_status 0
+	cmp -n $((1 << 20)) "$T/data" "$DEV" || fail "data differ after recover"
+	ublkctl del -n "$ID"
+	expect_status 0
+	# without recovery nothing could serve it again: the device goes
+	add_dev -t null --size 16M --no-recovery
+	pid=$(server_pid "$ID")
+	kill -TERM "$pid"
+	wait_gone "$pid"
+	for i in $(seq 100); do
+		[ -e "/sys/class/ublk-char/ublkc$ID" ] || break
+		sleep 0.1
+	done
+	expect_nothing_left
+}
+
 @test "hostile: start-up warnings of the detached server reach add's stderr" {
 	# hide user_recovery and user_recovery_reissue (bits 3 and 4)
 	UBLKCTL_FEATURE_MASK=0xffffffffffffffe7 ublkctl add -t null --size 16M
