@@ -326,6 +326,14 @@ int state_to_config(struct json_object *st, struct dev_config *cfg,
 		return -EINVAL;
 	}
 	cfg->cookie = state_cookie(st);
+	/* a state of before device identities: nothing ties it to this
+	 * device, and its device has no identity to compare with */
+	if (!json_object_object_get_ex(st, "cookie", NULL)) {
+		snprintf(why, whylen, "it has no 'cookie' (an older ublkctl "
+			 "wrote it; without the device's identity it is not "
+			 "trusted)");
+		return -EINVAL;
+	}
 	if (!cfg->cookie) {
 		snprintf(why, whylen, "'cookie' is not 16 hex digits");
 		return -EINVAL;

@@ -96,6 +96,8 @@ edit_state() {
 	edit_state '.block_size = 1000'
 	refused "$bad: 'block_size' is not 512 or 4096"
 	edit_state 'del(.cookie)'
+	refused "$bad: it has no 'cookie' (an older ublkctl wrote it; without the device's identity it is not trusted)"
+	edit_state '.cookie = "00000000000000zz"'
 	refused "$bad: 'cookie' is not 16 hex digits"
 	echo '[1,' >"$SF"
 	refused "ublkctl: recover: device $ID: $SF: not a JSON object"
@@ -162,6 +164,31 @@ edit_state() {
 	expect_failure 1 "ublkctl: add: $T/link: is a symbolic link, not trusted"
 	expect_nothing_left
 	[ -z "$(ls -A "$T/mine")" ] || fail "something was written through the link"
+}
+
+@test "state: the temporary file is not opened through a planted link" {
+	local p i
+	cc -o "$T/take-pid" "$BATS_TEST_DIRNAME/take-pid.c" || fail "cannot build take-pid"
+	echo precious >"$T/victim"
+	mkdir -p -m 0700 "$STATE_DIR"
+	# a name derived from the writer's pid ("<id>.json.tmp.<pid>", as it
+	# once was) can be planted: run add as a known pid, and put a link at
+	# the name of every process it and its server can be
+	p=$(($(sh -c 'echo $$') + 100))
+	for i in $(seq 0 60); do
+		ln -s "$T/victim" "$STATE_DIR/5.json.tmp.$((p + i))"
+	done
+	"$T/take-pid" -w "$p" "$UBLKCTL" add -t null --size 16M -n 5 >"$T/out" 2>"$T/err" ||
+		fail "add failed: $(cat "$T/err")"
+	rm -f "$STATE_DIR"/5.json.tmp.*
+	[ "$(cat "$T/out")" = /dev/ublkb5 ] || fail "add printed $(cat "$T/out")"
+	[ "$(cat "$T/victim")" = precious ] || fail "the state was written through a link"
+	[ -f "$STATE_DIR/5.json" ] && [ ! -L "$STATE_DIR/5.json" ] || fail "no regular state file"
+	[ "$(stat -c %a "$STATE_DIR/5.json")" = 600 ] || fail "the state file is not private"
+	[ "$(dev_field 5 saved_state)" = ok ] || fail "the state is not the device's"
+	ublkctl del -n 5
+	expect_status 0
+	expect_nothing_left
 }
 
 @test "state: a recycled pid of a dead server is neither shown nor signalled" {
