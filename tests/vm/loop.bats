@@ -102,11 +102,30 @@ load helpers
 	[ "$(dev_json "$ID" | jq -r '.files[0]')" = "$T/rel.img" ] || fail "file path is not absolute"
 }
 
+# open_modes ID FILE: the access mode (0 read-only, 1 write-only, 2
+# read-write) of every fd of device ID's server on FILE, one a line.
+open_modes() {
+	local pid fd flags
+	pid=$(server_pid "$1")
+	for fd in /proc/"$pid"/fd/*; do
+		[ "$(readlink "$fd")" = "$2" ] || continue
+		flags=$(awk '$1 == "flags:" { print $2 }' "/proc/$pid/fdinfo/${fd##*/}")
+		echo $((8#$flags & 3))
+	done
+}
+
 @test "loop: --read-only opens the file read-only" {
 	make_file "$T/ro.img" 8M
-	chmod 444 "$T/ro.img"
 	add_dev -t loop -f "$T/ro.img" --read-only
 	[ "$(blockdev --getro "$DEV")" -eq 1 ] || fail "not read-only"
 	dd if="$DEV" of=/dev/null bs=1M iflag=direct 2>/dev/null || fail "read failed"
 	[ "$(dev_json "$ID" | jq '.flags | length')" -gt 0 ] || fail "no flags listed"
+	# root could open even a 0444 file for writing: look at the fd itself
+	[ -n "$(open_modes "$ID" "$T/ro.img")" ] || fail "the server does not hold the file"
+	[ -z "$(open_modes "$ID" "$T/ro.img" | grep -v '^0$')" ] ||
+		fail "the server holds the file open for writing"
+	ublkctl del -n "$ID"
+	# and the same look sees a writable one
+	add_dev -t loop -f "$T/ro.img"
+	[ "$(open_modes "$ID" "$T/ro.img" | sort -u)" = 2 ] || fail "a writable device's file is not read-write"
 }
