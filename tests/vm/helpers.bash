@@ -7,7 +7,8 @@
 bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-UBLKCTL=$REPO/build/ublkctl
+# UBLKCTL_BIN: another build to test (say, one with a fix reverted)
+UBLKCTL=${UBLKCTL_BIN:-$REPO/build/ublkctl}
 STATE_DIR=${UBLKCTL_RUN_DIR:-/run/ublkctl}
 TRY_LINE="Try 'ublkctl --help' for more information."
 
