@@ -218,29 +218,36 @@ static void stats_pin_path(int dev_id, char *buf, size_t len)
 	snprintf(buf, len, "%s/%d/stats", pin_root(), dev_id);
 }
 
-/* The default pin root needs bpffs at /sys/fs/bpf: mount it if absent. */
-static int ensure_pin_dir(int dev_id)
+/*
+ * The default pin root needs bpffs at /sys/fs/bpf: mount it if absent.
+ * 0, or -errno with the reason in why.
+ */
+static int ensure_pin_dir(int dev_id, char *why, size_t whylen)
 {
-	char dir[PATH_MAX], why[PATH_MAX + 64];
+	char dir[PATH_MAX];
 	struct statfs sfs;
 	int ret;
 
 	if (!getenv("UBLKCTL_BPF_DIR") || !*getenv("UBLKCTL_BPF_DIR")) {
-		if (statfs(BPF_PIN_ROOT, &sfs) < 0)
-			return -errno;
-		if ((unsigned long)sfs.f_type != BPF_FS_MAGIC_NR &&
-		    mount("bpf", BPF_PIN_ROOT, "bpf", 0, "mode=0700") < 0)
-			return -errno;
+		if (statfs(BPF_PIN_ROOT, &sfs) < 0 ||
+		    ((unsigned long)sfs.f_type != BPF_FS_MAGIC_NR &&
+		     mount("bpf", BPF_PIN_ROOT, "bpf", 0, "mode=0700") < 0)) {
+			ret = -errno;
+			snprintf(why, whylen, "mounting bpffs on %s: %s",
+				 BPF_PIN_ROOT, strerror(errno));
+			return ret;
+		}
 	}
 	/* our pins are removed by path: nobody else may have a hand in it */
-	ret = trusted_dir(pin_root(), true, why, sizeof(why));
-	if (ret) {
-		err_msg("%s", why);
+	ret = trusted_dir(pin_root(), true, why, whylen);
+	if (ret)
+		return ret;
+	bpf_dev_pin_dir(dev_id, dir, sizeof(dir));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
 		return ret;
 	}
-	bpf_dev_pin_dir(dev_id, dir, sizeof(dir));
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
@@ -311,7 +318,8 @@ static int prog_load(const struct bpf_prog_desc *d,
 			strerror(-ret));
 		goto fail;
 	}
-	if (keep_stats) {
+	/* a map pinned where others can write is not ours to count in */
+	if (keep_stats && !trusted_dir(pin_root(), false, pin, sizeof(pin))) {
 		stats_pin_path(cfg->dev_id, pin, sizeof(pin));
 		fd = bpf_obj_get(pin);
 		if (fd >= 0) {
@@ -415,14 +423,16 @@ int bpf_dev_attach(const struct dev_config *cfg, bool keep_stats,
 		goto out;
 	}
 	if (!reused) {
-		stats_pin_path(cfg->dev_id, pin, sizeof(pin));
-		unlink(pin);
-		ret = ensure_pin_dir(cfg->dev_id);
-		if (!ret)
+		ret = ensure_pin_dir(cfg->dev_id, why, whylen);
+		if (!ret) {
+			stats_pin_path(cfg->dev_id, pin, sizeof(pin));
+			unlink(pin);
 			ret = bpf_map__pin(stats, pin);
+			if (ret)
+				why_set(why, whylen, "pinning %s: %s", pin,
+					strerror(-ret));
+		}
 		if (ret) {
-			why_set(why, whylen, "pinning %s: %s", pin,
-				strerror(-ret));
 			bpf_ctrl_cmd(UBLK_U_CMD_UNBIND_BPF, cfg->dev_id, 0,
 				     NULL, 0);
 			goto out;

@@ -24,6 +24,11 @@ refused() {
 	[ "$(dev_field "$ID" state)" = quiesced ] || fail "the device is no longer quiesced"
 }
 
+# struct_ops_ids: the ids of the struct_ops maps alive, one a line.
+struct_ops_ids() {
+	bpftool struct_ops show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n
+}
+
 # edit_state JQ: rewrite the saved state through a jq filter, as root would.
 edit_state() {
 	jq -c "$1" "$ORIG" >"$SF.new" && mv "$SF.new" "$SF"
@@ -219,4 +224,53 @@ edit_state() {
 	grep -q '^State:.*T' "/proc/$imp/status" || fail "del sent SIGCONT to an unrelated process"
 	kill -9 "$imp"
 	expect_nothing_left
+}
+
+@test "state: recover of a state with bpf off unbinds the old program" {
+	"$UBLKCTL" features | grep -qx bpf || skip "no ublk BPF in this kernel"
+	local before bound i
+	before=$(struct_ops_ids)
+	make_file "$T/l.img" 16M
+	quiesced -t loop -f "$T/l.img" --bpf=on
+	local pins=/sys/fs/bpf/ublkctl/$ID
+	[ -e "$pins/stats" ] || fail "no pinned stats after add --bpf=on"
+	bound=$(comm -13 <(echo "$before") <(struct_ops_ids))
+	[[ $bound =~ ^[0-9]+$ ]] || fail "not one new struct_ops for the device: '$bound'"
+	ORIG=$T/orig.json
+	cp "$SF" "$ORIG"
+	edit_state '.bpf = false | .bpf_mode = "off"'
+	ublkctl recover -n "$ID"
+	expect_status 0
+	[ "$(dev_field "$ID" bpf)" = false ] || fail "list says BPF serves the device"
+	[ ! -e "$pins" ] || fail "the old program's pins are left: $(ls "$pins")"
+	# the binding lets go of the program an RCU grace period after unbind
+	for i in $(seq 50); do
+		struct_ops_ids | grep -qx "$bound" || break
+		sleep 0.1
+	done
+	! struct_ops_ids | grep -qx "$bound" ||
+		fail "the old program is still bound: $(bpftool struct_ops show)"
+	random_file "$T/data" $((1 << 20))
+	dd if="$T/data" of="$DEV" bs=64k oflag=direct status=none || fail "write failed"
+	cmp -n $((1 << 20)) "$T/data" "$DEV" || fail "data differ"
+	cmp -n $((1 << 20)) "$T/data" "$T/l.img" || fail "the file does not hold the data"
+}
+
+@test "state: a BPF pin directory that others control is not used" {
+	"$UBLKCTL" features | grep -qx bpf || skip "no ublk BPF in this kernel"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	local d=/sys/fs/bpf/ublkctl-test-pub
+	rm -rf "$d"
+	mkdir -m 0777 "$d"
+	UBLKCTL_BPF_DIR=$d/pins ublkctl add -t null --size 16M --bpf=on
+	expect_failure 1 "ublkctl: add: BPF: $d: writable by others, not trusted"
+	expect_nothing_left
+	UBLKCTL_BPF_DIR=$d/pins ublkctl add -t null --size 16M
+	expect_status 0
+	[ "$stderr" = "ublkctl: add: warning: BPF: $d: writable by others, not trusted; serving in userspace" ] ||
+		fail "add does not say why BPF is not used"
+	[[ $output =~ ^/dev/ublkb([0-9]+)$ ]] || fail "add did not print the device"
+	[ "$(dev_field "${BASH_REMATCH[1]}" bpf)" = false ] || fail "BPF serves the device anyway"
+	[ -z "$(ls -A "$d")" ] || fail "something was pinned in $d: $(ls -A "$d")"
+	rmdir "$d"
 }
