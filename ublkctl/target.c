@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "target.h"
@@ -58,6 +61,88 @@ static bool direct_io_works(int fd, unsigned bs, uint64_t size)
 	ok = pread(fd, buf, bs, 0) == (ssize_t)bs;
 	munmap(buf, bs);
 	return ok;
+}
+
+/* A number from the block device's queue limits in sysfs, 0 if none. */
+static uint64_t bdev_limit(dev_t rdev, const char *name)
+{
+	unsigned long long v = 0;
+	char path[128];
+	FILE *f;
+
+	/* a partition has no queue/ of its own: its disk's applies */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s",
+		 major(rdev), minor(rdev), name);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/%s",
+			 major(rdev), minor(rdev), name);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * What discard and write-zeroes the backing offers.  A block device says
+ * in its queue limits.  A file can punch holes or not: try one past its
+ * end, where nothing is to punch (a read-only device needs neither).
+ */
+static void probe_discard(struct dev_config *cfg, int i, int fd,
+			  const struct stat *st, uint64_t size)
+{
+	uint64_t past_end = (size + 4095) / 4096 * 4096;
+
+	cfg->file_discard_max[i] = 0;
+	cfg->file_zeroes_max[i] = 0;
+	cfg->file_discard_gran[i] = cfg->block_size;
+	if (cfg->read_only)
+		return;
+	if (S_ISBLK(st->st_mode)) {
+		uint64_t gran = bdev_limit(st->st_rdev, "discard_granularity");
+
+		cfg->file_discard_max[i] =
+			bdev_limit(st->st_rdev, "discard_max_bytes");
+		cfg->file_zeroes_max[i] =
+			bdev_limit(st->st_rdev, "write_zeroes_max_bytes");
+		if (gran > cfg->block_size && gran <= UINT32_MAX)
+			cfg->file_discard_gran[i] = (uint32_t)gran;
+		return;
+	}
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)past_end, 4096) == 0) {
+		cfg->file_discard_max[i] = UINT64_MAX;
+		cfg->file_zeroes_max[i] = UINT64_MAX;
+	}
+}
+
+void target_set_discard(const struct dev_config *cfg, struct ublk_params *p,
+			uint64_t max_bytes)
+{
+	uint64_t discard = UINT32_MAX >> 9 << 9, zeroes = discard;
+	uint32_t gran = cfg->block_size;
+
+	if (max_bytes && max_bytes < discard)
+		discard = zeroes = max_bytes;
+	for (int i = 0; i < cfg->nr_files; i++) {
+		if (cfg->file_discard_max[i] < discard)
+			discard = cfg->file_discard_max[i];
+		if (cfg->file_zeroes_max[i] < zeroes)
+			zeroes = cfg->file_zeroes_max[i];
+		if (cfg->file_discard_gran[i] > gran)
+			gran = cfg->file_discard_gran[i];
+	}
+	if (!discard && !zeroes)
+		return;
+	p->types |= UBLK_PARAM_TYPE_DISCARD;
+	p->discard.discard_granularity = gran;
+	p->discard.max_discard_sectors = (uint32_t)(discard >> 9);
+	p->discard.max_write_zeroes_sectors = (uint32_t)(zeroes >> 9);
+	p->discard.max_discard_segments = 1;
 }
 
 /*
@@ -136,6 +221,7 @@ int target_open_file(struct dev_config *cfg, int i, uint64_t *size)
 		free(cfg->files[i]);
 		cfg->files[i] = abs;
 	}
+	probe_discard(cfg, i, fd, &st, *size);
 	cfg->fds[i] = fd;
 	cfg->file_size[i] = *size;
 	if (cfg->nr_fds < i + 1)
