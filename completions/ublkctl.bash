@@ -16,7 +16,7 @@ _ublkctl_options()
 	add)
 		echo '-t --target -f --file -n --id -q --queues -d --depth' \
 			'--size --chunk-size --block-size --read-only' \
-			'--zero-copy= --bpf= --no-recovery --foreground -v --verbose' \
+			'--zero-copy= --bpf= --shared --no-recovery --foreground -v --verbose' \
 			'--help'
 		;;
 	del) echo '-n --id -a --all --help' ;;

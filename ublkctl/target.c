@@ -12,8 +12,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "backing.h"
 #include "target.h"
 
 static const struct target_ops *const targets[] = {
@@ -46,21 +49,49 @@ const char *target_names(void)
 	return buf;
 }
 
-/* Can this fd do O_DIRECT IO in units of the device's block size? */
-static bool direct_io_works(int fd, unsigned bs, uint64_t size)
+/* How long the O_DIRECT probe read may take before add gives up. */
+#define PROBE_TIMEOUT_MS	10000
+
+static uint64_t now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Can this fd do O_DIRECT IO in units of the device's block size?  The
+ * probe read runs in a child: on a disk that does not answer (a device
+ * stacked on something quiesced or suspended) it would sit in D state,
+ * and the command with it.  1 yes, 0 no, -1 no answer in time.
+ */
+static int direct_io_works(int fd, unsigned bs, uint64_t size)
+{
+	int status = 0;
 	void *buf;
-	bool ok;
+	pid_t pid;
 
 	if (size < bs)
-		return true;
-	buf = mmap(NULL, bs, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return true;
-	ok = pread(fd, buf, bs, 0) == (ssize_t)bs;
-	munmap(buf, bs);
-	return ok;
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;	/* the server's own IO will tell */
+	if (pid == 0) {
+		buf = mmap(NULL, bs, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		_exit(buf == MAP_FAILED || pread(fd, buf, bs, 0) == (ssize_t)bs ?
+		      0 : 1);
+	}
+	for (uint64_t start = now_ms(); now_ms() - start < PROBE_TIMEOUT_MS;) {
+		struct timespec ts = { 0, 5000000L };
+
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status);
+		nanosleep(&ts, NULL);
+	}
+	/* the child ends by itself when the read does */
+	return -1;
 }
 
 /* A number from the block device's queue limits in sysfs, 0 if none. */
@@ -156,7 +187,7 @@ int target_open_file(struct dev_config *cfg, int i, uint64_t *size)
 	int mode = cfg->read_only ? O_RDONLY : O_RDWR;
 	char *abs;
 	struct stat st;
-	int fd;
+	int fd, probe;
 
 	if (stat(path, &st) < 0) {
 		err_msg("%s: %s", path, strerror(errno));
@@ -170,6 +201,12 @@ int target_open_file(struct dev_config *cfg, int i, uint64_t *size)
 		err_msg("%s: not a regular file or block device", path);
 		return -1;
 	}
+	if (backing_check(cfg, i, &st))
+		return -1;
+	/* a disk that is mounted or held by another driver (or device) is
+	 * refused: both would write to it */
+	if (S_ISBLK(st.st_mode) && !cfg->shared)
+		mode |= O_EXCL;
 	fd = open(path, mode | O_DIRECT | O_CLOEXEC);
 	if (fd < 0 && errno == EINVAL) {
 		fd = open(path, mode | O_CLOEXEC);
@@ -179,6 +216,17 @@ int target_open_file(struct dev_config *cfg, int i, uint64_t *size)
 		cfg->file_direct[i] = false;
 	} else {
 		cfg->file_direct[i] = true;
+	}
+	/* the kernel may still hold the dead server's files (the BPF
+	 * program's), and with them the disk: the claim is the device's */
+	if (fd < 0 && errno == EBUSY && (mode & O_EXCL) && cfg->recovering) {
+		mode &= ~O_EXCL;
+		fd = open(path, mode | O_DIRECT | O_CLOEXEC);
+	}
+	if (fd < 0 && errno == EBUSY && (mode & O_EXCL)) {
+		err_msg("%s: in use (mounted, or held by another device)",
+			path);
+		return -1;
 	}
 	if (fd < 0) {
 		err_msg("%s: %s", path, strerror(errno));
@@ -199,8 +247,15 @@ int target_open_file(struct dev_config *cfg, int i, uint64_t *size)
 	} else {
 		*size = (uint64_t)st.st_size;
 	}
-	if (cfg->file_direct[i] &&
-	    !direct_io_works(fd, cfg->block_size, *size)) {
+	probe = cfg->file_direct[i] ?
+		direct_io_works(fd, cfg->block_size, *size) : 1;
+	if (probe < 0) {
+		err_msg("%s: a read did not complete within %d s", path,
+			PROBE_TIMEOUT_MS / 1000);
+		close(fd);
+		return -1;
+	}
+	if (!probe) {
 		close(fd);
 		fd = open(path, mode | O_CLOEXEC);
 		if (fd < 0) {

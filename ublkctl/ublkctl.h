@@ -37,6 +37,8 @@ struct dev_config {
 	uint64_t size;			/* device size in bytes */
 	uint32_t chunk_size;		/* stripe only */
 	bool read_only;
+	bool shared;			/* --shared: files others serve too */
+	bool recovering;		/* opened again by `recover` */
 	bool recovery;
 	bool foreground;
 	int verbose;
