@@ -19,7 +19,7 @@ _ublkctl_options()
 			'--zero-copy= --bpf= --shared --no-recovery --foreground -v --verbose' \
 			'--help'
 		;;
-	del) echo '-n --id -a --all --help' ;;
+	del) echo '-n --id -a --all --force --help' ;;
 	list) echo '-n --id --json --help' ;;
 	recover) echo '-n --id --help' ;;
 	features) echo '--json --help' ;;

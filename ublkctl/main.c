@@ -28,7 +28,7 @@ static const char global_usage[] =
 "              [--chunk-size BYTES] [--block-size 512|4096] [--read-only]\n"
 "              [--zero-copy=auto|on|off] [--bpf=auto|on|off] [--shared]\n"
 "              [--no-recovery] [--foreground] [-v]\n"
-"  ublkctl del (-n ID | -a)\n"
+"  ublkctl del (-n ID | -a) [--force]\n"
 "  ublkctl list [-n ID] [--json]\n"
 "  ublkctl recover -n ID\n"
 "  ublkctl features [--json]\n"

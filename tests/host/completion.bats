@@ -133,7 +133,7 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 		--block-size --read-only --zero-copy --shared --no-recovery \
 		--foreground -v
 	complete_zsh "ublkctl del -"
-	offered -n -a
+	offered -n -a --force
 	not_offered --json
 }
 

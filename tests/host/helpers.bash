@@ -21,7 +21,7 @@ COMMANDS=(add del list recover features)
 declare -gA CONTRACT_OPTIONS=(
 	[add]='-t -f -n -q -d --size --chunk-size --block-size --read-only
 	       --zero-copy --shared --no-recovery --foreground -v'
-	[del]='-n -a'
+	[del]='-n -a --force'
 	[list]='-n --json'
 	[recover]='-n'
 	[features]='--json'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Backing files used twice, and devices in use: the same file twice in a
 # device, a file another device serves, a mounted disk, disks whose IO
-# would wait for ever.
+# would wait for ever; `del` of a device that is mounted or open.
 
 load backing-helpers
 
@@ -115,5 +115,48 @@ refused() {
 		[ -z "$(ublkctl_pids)" ] && break
 		sleep 0.1
 	done
+	expect_nothing_left
+}
+
+@test "in-use: del of a mounted or open device is refused, --force deletes it" {
+	local mask
+	make_file "$T/a.img" 64M
+	add_dev -t loop -f "$T/a.img"
+	mkfs.ext4 -q -F "$DEV"
+	MNT=$T/mnt
+	mkdir -p "$MNT"
+	mount "$DEV" "$MNT" || fail "mount failed"
+	ublkctl del -n "$ID"
+	expect_failure 1 "ublkctl: del: device $ID: in use (mounted or open): not deleted; --force deletes it anyway"
+	# without safe stop in the driver, an exclusive open finds the mount
+	mask=$(printf '0x%x' $(( ~(1 << 17) & 0xffffffffffffffff )))
+	UBLKCTL_FEATURE_MASK=$mask run --separate-stderr "$UBLKCTL" del -n "$ID"
+	expect_failure 1 "ublkctl: del: device $ID: in use (mounted or open): not deleted; --force deletes it anyway"
+	ublkctl del -a
+	expect_failure 1 "ublkctl: del: device $ID: in use (mounted or open): not deleted; --force deletes it anyway"
+	echo still >"$MNT/f" && sync || fail "the file system broke under a refused del"
+	umount "$MNT"
+	MNT=
+
+	# a process that has the disk open (fd 3 is bats's own)
+	sleep 600 <"$DEV" &
+	local holder=$!
+	ublkctl del -n "$ID"
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	expect_failure 1 "ublkctl: del: device $ID: in use (mounted or open): not deleted; --force deletes it anyway"
+
+	mount "$DEV" "$T/mnt" || fail "second mount failed"
+	MNT=$T/mnt
+	ublkctl del -n "$ID" --force
+	expect_status 0
+	[ "$stderr" = "ublkctl: del: warning: device $ID was in use: deleted anyway; its users get IO errors, and id $ID stays taken until the last of them closes it" ] ||
+		fail "expected the --force warning"
+	[ ! -e "$DEV" ] || fail "$DEV is still there"
+	[ ! -e "$STATE_DIR/$ID.json" ] || fail "state left"
+	run bash -c "echo x >'$MNT/g' && sync -f '$MNT'"
+	[ "$status" -ne 0 ] || fail "writes to the deleted device's file system succeeded"
+	umount "$MNT"
+	MNT=
 	expect_nothing_left
 }
