@@ -32,6 +32,19 @@ static int stripe_open(struct dev_config *cfg)
 		return -1;
 	}
 	cfg->size = min * (uint64_t)cfg->nr_files;
+	/* a member larger than the rest is used only as far as they are */
+	for (int i = 0; i < cfg->nr_files; i++) {
+		char used[32], has[32];
+
+		if (cfg->file_size[i] / cfg->chunk_size * cfg->chunk_size ==
+		    min)
+			continue;
+		format_size(min, used, sizeof(used));
+		format_size(cfg->file_size[i], has, sizeof(has));
+		warn_msg("%s: only the first %s of its %s are used (as much "
+			 "as the smallest file, %s, has)", cfg->files[i], used,
+			 has, cfg->files[smallest]);
+	}
 	return 0;
 }
 
