@@ -16,10 +16,10 @@ _ublkctl_options()
 	add)
 		echo '-t --target -f --file -n --id -q --queues -d --depth' \
 			'--size --chunk-size --block-size --read-only' \
-			'--zero-copy= --bpf= --no-recovery --foreground -v --verbose' \
+			'--zero-copy= --bpf= --shared --no-recovery --foreground -v --verbose' \
 			'--help'
 		;;
-	del) echo '-n --id -a --all --help' ;;
+	del) echo '-n --id -a --all --force --help' ;;
 	list) echo '-n --id --json --help' ;;
 	recover) echo '-n --id --help' ;;
 	features) echo '--json --help' ;;

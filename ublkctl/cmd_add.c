@@ -22,7 +22,8 @@ enum {
 	OPT_ZC,
 	OPT_NO_RECOVERY,
 	OPT_FOREGROUND,
-	OPT_BPF,
+	OPT_SHARED,
+	OPT_BPF,	/* the last: once() counts up to it */
 };
 
 static const struct argp_option add_options[];
@@ -48,6 +49,9 @@ static const struct argp_option add_options[] = {
 	{ "bpf", OPT_BPF, "auto|on|off", 0,
 	  "Serve IO in the kernel with the target's BPF program (default "
 	  "auto)", 0 },
+	{ "shared", OPT_SHARED, 0, 0,
+	  "Allow files another ublkctl device serves, and disks others have "
+	  "open", 0 },
 	{ "no-recovery", OPT_NO_RECOVERY, 0, 0,
 	  "Fail IO instead of waiting when the server dies", 0 },
 	{ "foreground", OPT_FOREGROUND, 0, 0,
@@ -178,6 +182,9 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 	case OPT_NO_RECOVERY:
 		cfg->recovery = false;
 		break;
+	case OPT_SHARED:
+		cfg->shared = true;
+		break;
 	case OPT_FOREGROUND:
 		cfg->foreground = true;
 		break;
@@ -226,7 +233,7 @@ static const char add_usage[] =
 "Usage: ublkctl add -t TARGET [-f FILE]... [-n ID] [-q QUEUES] [-d DEPTH]\n"
 "                   [--size BYTES] [--chunk-size BYTES] [--block-size 512|4096]\n"
 "                   [--read-only] [--zero-copy=auto|on|off] [--bpf=auto|on|off]\n"
-"                   [--no-recovery] [--foreground] [-v]";
+"                   [--shared] [--no-recovery] [--foreground] [-v]";
 
 int cmd_add(int argc, char **argv)
 {

@@ -125,6 +125,7 @@ int cmd_recover(int argc, char **argv)
 	}
 	if (load_config(id, &info, &cfg))
 		goto out;
+	cfg.recovering = true;
 	if (cfg.tgt->open(&cfg))
 		goto out;
 	rc = server_main(&cfg, SERVER_RECOVER, lock_fd);

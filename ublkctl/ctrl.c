@@ -163,6 +163,22 @@ int ctrl_del_dev(int dev_id)
 	return ctrl_cmd(UBLK_U_CMD_DEL_DEV, &c);
 }
 
+int ctrl_del_dev_async(int dev_id)
+{
+	struct ublksrv_ctrl_cmd c;
+
+	cmd_init(&c, dev_id);
+	return ctrl_cmd(UBLK_U_CMD_DEL_DEV_ASYNC, &c);
+}
+
+int ctrl_try_stop_dev(int dev_id)
+{
+	struct ublksrv_ctrl_cmd c;
+
+	cmd_init(&c, dev_id);
+	return ctrl_cmd(UBLK_U_CMD_TRY_STOP_DEV, &c);
+}
+
 int ctrl_start_dev(int dev_id, int pid)
 {
 	struct ublksrv_ctrl_cmd c;

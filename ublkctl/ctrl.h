@@ -18,6 +18,10 @@ int ctrl_fd(void);
 int ctrl_get_features(uint64_t *features);
 int ctrl_add_dev(struct ublksrv_ctrl_dev_info *info);
 int ctrl_del_dev(int dev_id);
+/* DEL_DEV that does not wait for the disk's last user to close it. */
+int ctrl_del_dev_async(int dev_id);
+/* Stop unless the disk is open (UBLK_F_SAFE_STOP_DEV): -EBUSY if it is. */
+int ctrl_try_stop_dev(int dev_id);
 int ctrl_start_dev(int dev_id, int pid);
 int ctrl_stop_dev(int dev_id);
 int ctrl_set_params(int dev_id, struct ublk_params *p);

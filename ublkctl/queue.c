@@ -8,6 +8,9 @@
  * this path takes a lock or allocates.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +21,16 @@
 
 #include "queue.h"
 #include "target.h"
+
+/* the block layer's io_uring discard command (linux/blkdev.h, 6.12) */
+#ifndef BLOCK_URING_CMD_DISCARD
+#define BLOCK_URING_CMD_DISCARD	_IO(0x12, 0)
+#endif
+
+/* An -EAGAIN is tried again this often before the request fails. */
+#define MAX_EAGAIN_RETRIES	1000
+/* Submit attempts before queue_sqe gives up on a full SQ. */
+#define SQ_FULL_TRIES		8
 
 /* The test hook fails a queue at a read of this sector, one that no
  * partition scan asks for (it reads the first and the last sectors). */
@@ -33,10 +46,9 @@ static inline struct ublksrv_io_cmd *sqe_io_cmd(struct io_uring_sqe *sqe)
 	return (struct ublksrv_io_cmd *)((char *)sqe + 48);
 }
 
-static void prep_io_cmd(struct ublk_queue *q, unsigned tag, uint32_t op,
-			int result)
+static void prep_io_cmd(struct ublk_queue *q, struct io_uring_sqe *sqe,
+			unsigned tag, uint32_t op, int result)
 {
-	struct io_uring_sqe *sqe = queue_sqe(q);
 	struct ublksrv_io_cmd *cmd;
 
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, 0, NULL, 0, 0);
@@ -52,9 +64,217 @@ static void prep_io_cmd(struct ublk_queue *q, unsigned tag, uint32_t op,
 	cmd->addr = q->zc ? 0 : (uint64_t)(uintptr_t)io_buf(q, tag);
 }
 
+/* The test hook: the ring holds only test_sq_limit SQEs, and the kernel
+ * takes none of them until the loop's next wait. */
+static bool test_sq_full(struct ublk_queue *q)
+{
+	return q->test_sq_limit &&
+	       io_uring_sq_ready(&q->ring) >= q->test_sq_limit;
+}
+
+struct io_uring_sqe *queue_sqe(struct ublk_queue *q)
+{
+	struct io_uring_sqe *sqe = test_sq_full(q) ? NULL :
+				   io_uring_get_sqe(&q->ring);
+
+	for (int i = 0; !sqe && i < SQ_FULL_TRIES; i++) {
+		if (q->test_sq_limit || io_uring_submit(&q->ring) < 0)
+			continue;
+		sqe = io_uring_get_sqe(&q->ring);
+	}
+	return sqe;
+}
+
 void queue_complete(struct ublk_queue *q, unsigned tag, int res)
 {
-	prep_io_cmd(q, tag, UBLK_U_IO_COMMIT_AND_FETCH_REQ, res);
+	struct io_uring_sqe *sqe = q->nr_backlog ? NULL : queue_sqe(q);
+
+	if (!sqe) {
+		/* a commit must not be lost (the tag would never be served
+		 * again): send it after the next reap of the CQ */
+		q->backlog[q->nr_backlog].tag = tag;
+		q->backlog[q->nr_backlog].res = res;
+		q->nr_backlog++;
+		return;
+	}
+	prep_io_cmd(q, sqe, tag, UBLK_U_IO_COMMIT_AND_FETCH_REQ, res);
+}
+
+/* Send the commits that found the SQ full, as far as there is room. */
+static void flush_backlog(struct ublk_queue *q)
+{
+	unsigned i = 0;
+	struct io_uring_sqe *sqe;
+
+	while (i < q->nr_backlog && (sqe = io_uring_get_sqe(&q->ring))) {
+		prep_io_cmd(q, sqe, q->backlog[i].tag,
+			    UBLK_U_IO_COMMIT_AND_FETCH_REQ, q->backlog[i].res);
+		i++;
+	}
+	memmove(q->backlog, q->backlog + i,
+		(q->nr_backlog - i) * sizeof(q->backlog[0]));
+	q->nr_backlog -= i;
+}
+
+static void io_fail(struct io_slot *io, int err)
+{
+	if (io->result >= 0)
+		io->result = err;
+}
+
+static struct sub_op *sub_at(struct ublk_queue *q, unsigned tag, unsigned i)
+{
+	return &q->subs[(size_t)tag * q->max_subs + i];
+}
+
+/* A new sub-op record for tag, or NULL (the request then fails). */
+static struct sub_op *sub_new(struct ublk_queue *q, unsigned tag,
+			      unsigned *idx)
+{
+	struct io_slot *io = &q->ios[tag];
+
+	if (io->nr_subs >= q->max_subs) {
+		io_fail(io, -EIO);
+		return NULL;
+	}
+	*idx = io->nr_subs++;
+	return memset(sub_at(q, tag, *idx), 0, sizeof(struct sub_op));
+}
+
+/* Queue the SQE for a sub-op record; sqe_flags: IOSQE_IO_LINK to chain. */
+static void sub_submit(struct ublk_queue *q, unsigned tag, unsigned idx,
+		       unsigned sqe_flags)
+{
+	const struct sub_op *s = sub_at(q, tag, idx);
+	struct io_uring_sqe *sqe = queue_sqe(q);
+	bool write = s->kind == SUB_WRITE;
+
+	if (!sqe) {
+		/* the ring takes nothing: fail this part, not the queue */
+		io_fail(&q->ios[tag], -EIO);
+		return;
+	}
+	switch (s->kind) {
+	case SUB_READ:
+	case SUB_WRITE:
+		if (q->zc) {
+			io_uring_prep_rw(write ? IORING_OP_WRITE_FIXED :
+					 IORING_OP_READ_FIXED, sqe, 0,
+					 (void *)(uintptr_t)s->buf_off, s->len,
+					 s->off);
+			sqe->buf_index = (uint16_t)tag;
+		} else {
+			io_uring_prep_rw(write ? IORING_OP_WRITE :
+					 IORING_OP_READ, sqe, 0,
+					 io_buf(q, tag) + s->buf_off, s->len,
+					 s->off);
+		}
+		sqe->rw_flags = s->arg;
+		break;
+	case SUB_FSYNC:
+		io_uring_prep_fsync(sqe, 0, IORING_FSYNC_DATASYNC);
+		break;
+	case SUB_FALLOC:
+		io_uring_prep_fallocate(sqe, 0, s->arg, s->off, s->len);
+		break;
+	case SUB_DISCARD:
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, 0, NULL, 0, 0);
+		sqe->cmd_op = BLOCK_URING_CMD_DISCARD;
+		sqe->addr = s->off;
+		sqe->addr3 = s->len;
+		break;
+	}
+	sqe->fd = (int)s->file + 1;
+	sqe->flags |= IOSQE_FIXED_FILE | sqe_flags;
+	sqe->user_data = ud_make(tag, UD_TGT, idx);
+	q->ios[tag].pending++;
+	q->tgt_inflight++;
+}
+
+static void sub_add(struct ublk_queue *q, unsigned tag, unsigned kind,
+		    unsigned file, uint32_t buf_off, uint32_t len,
+		    uint64_t off, int arg)
+{
+	unsigned idx;
+	struct sub_op *s = sub_new(q, tag, &idx);
+
+	if (!s)
+		return;
+	s->kind = (uint8_t)kind;
+	s->file = (uint8_t)file;
+	s->buf_off = buf_off;
+	s->len = len;
+	s->off = off;
+	s->arg = arg;
+	sub_submit(q, tag, idx, 0);
+}
+
+void tgt_rw(struct ublk_queue *q, unsigned tag, bool write, unsigned file,
+	    uint32_t buf_off, uint32_t len, uint64_t file_off, int rw_flags)
+{
+	sub_add(q, tag, write ? SUB_WRITE : SUB_READ, file, buf_off, len,
+		file_off, rw_flags);
+}
+
+void tgt_fsync(struct ublk_queue *q, unsigned tag, unsigned file)
+{
+	sub_add(q, tag, SUB_FSYNC, file, 0, 0, 0, 0);
+}
+
+void tgt_discard(struct ublk_queue *q, unsigned tag, unsigned file,
+		 uint64_t off, uint32_t len)
+{
+	if (q->cfg->file_blkdev[file])
+		sub_add(q, tag, SUB_DISCARD, file, 0, len, off, 0);
+	else
+		sub_add(q, tag, SUB_FALLOC, file, 0, len, off,
+			FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+}
+
+/*
+ * A zeroed, allocated range without FALLOC_FL_ZERO_RANGE (tmpfs): a hole,
+ * then the space allocated again, in this order.  The hole goes in record
+ * punch (the failed zero-range's, or a new one).
+ */
+static void zero_by_punch_and_alloc(struct ublk_queue *q, unsigned tag,
+				    struct sub_op *p, unsigned punch)
+{
+	unsigned alloc;
+	struct sub_op *a = sub_new(q, tag, &alloc);
+
+	if (!a)
+		return;
+	p->kind = SUB_FALLOC;
+	p->arg = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	p->retries = 0;
+	*a = *p;
+	a->arg = FALLOC_FL_KEEP_SIZE;
+	sub_submit(q, tag, punch, IOSQE_IO_LINK);
+	sub_submit(q, tag, alloc, 0);
+}
+
+void tgt_write_zeroes(struct ublk_queue *q, unsigned tag, unsigned file,
+		      uint64_t off, uint32_t len, bool nounmap)
+{
+	int zero = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+
+	if (q->cfg->file_blkdev[file])
+		sub_add(q, tag, SUB_FALLOC, file, 0, len, off, zero);
+	else if (!nounmap)
+		sub_add(q, tag, SUB_FALLOC, file, 0, len, off,
+			FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	else if (q->no_zero_range[file]) {
+		unsigned idx;
+		struct sub_op *p = sub_new(q, tag, &idx);
+
+		if (p) {
+			p->file = (uint8_t)file;
+			p->off = off;
+			p->len = len;
+			zero_by_punch_and_alloc(q, tag, p, idx);
+		}
+	} else
+		sub_add(q, tag, SUB_FALLOC, file, 0, len, off, zero);
 }
 
 static size_t iods_size(unsigned depth)
@@ -95,6 +315,16 @@ static int ring_init(struct ublk_queue *q)
 		ret = io_uring_queue_init_params(entries, &q->ring, &p);
 	}
 	return ret;
+}
+
+static void free_slots(struct ublk_queue *q)
+{
+	free(q->ios);
+	free(q->subs);
+	free(q->backlog);
+	q->ios = NULL;
+	q->subs = NULL;
+	q->backlog = NULL;
 }
 
 static int queue_setup(struct ublk_queue *q)
@@ -154,8 +384,11 @@ static int queue_setup(struct ublk_queue *q)
 		}
 		q->bufs = p;
 	}
+	q->max_subs = cfg->tgt->max_subops ? cfg->tgt->max_subops(cfg) : 2;
 	q->ios = calloc(q->depth, sizeof(*q->ios));
-	if (!q->ios) {
+	q->subs = calloc((size_t)q->depth * q->max_subs, sizeof(*q->subs));
+	q->backlog = calloc(q->depth, sizeof(*q->backlog));
+	if (!q->ios || !q->subs || !q->backlog) {
 		ret = -ENOMEM;
 		err_msg("queue %u: %s", q->q_id, strerror(ENOMEM));
 		goto fail_bufs;
@@ -171,11 +404,17 @@ static int queue_setup(struct ublk_queue *q)
 
 	/* wake-up for an abandoning server: poll the stop eventfd */
 	sqe = queue_sqe(q);
+	if (!sqe)
+		goto fail_sq;
 	io_uring_prep_poll_add(sqe, q->stop_fd, POLLIN);
 	sqe->user_data = ud_make(0, UD_STOP, 0);
 
-	for (unsigned tag = 0; tag < q->depth; tag++)
-		prep_io_cmd(q, tag, UBLK_U_IO_FETCH_REQ, 0);
+	for (unsigned tag = 0; tag < q->depth; tag++) {
+		sqe = queue_sqe(q);
+		if (!sqe)
+			goto fail_sq;
+		prep_io_cmd(q, sqe, tag, UBLK_U_IO_FETCH_REQ, 0);
+	}
 	q->cmd_inflight = q->depth;
 	ret = io_uring_submit(&q->ring);
 	if (ret < 0) {
@@ -184,12 +423,14 @@ static int queue_setup(struct ublk_queue *q)
 	}
 	return 0;
 
+fail_sq:
+	ret = -EBUSY;
+	err_msg("queue %u: submit FETCH: %s", q->q_id, strerror(-ret));
 fail_tgt:
 	if (cfg->tgt->queue_exit)
 		cfg->tgt->queue_exit(q);
 fail_ios:
-	free(q->ios);
-	q->ios = NULL;
+	free_slots(q);
 fail_bufs:
 	if (q->bufs)
 		munmap(q->bufs, (size_t)q->depth * q->buf_size);
@@ -207,8 +448,7 @@ static void queue_teardown(struct ublk_queue *q)
 	if (q->cfg->tgt->queue_exit)
 		q->cfg->tgt->queue_exit(q);
 	io_uring_queue_exit(&q->ring);
-	free(q->ios);
-	q->ios = NULL;
+	free_slots(q);
 	if (q->bufs)
 		munmap(q->bufs, (size_t)q->depth * q->buf_size);
 	q->bufs = NULL;
@@ -230,19 +470,48 @@ static void handle_cmd(struct ublk_queue *q, unsigned tag, int res)
 			strerror(-res));
 }
 
-static void handle_tgt(struct ublk_queue *q, unsigned tag, int res,
-		       uint32_t expect)
+/*
+ * A sub-op completed.  A short read or write goes on with the rest; a read
+ * that finds the end of the backing file (truncated under the device)
+ * fails, as the kernel's loop does; -EAGAIN is tried again; a file
+ * without FALLOC_FL_ZERO_RANGE zeroes by hole and allocation instead.
+ */
+static void handle_tgt(struct ublk_queue *q, unsigned tag, unsigned idx,
+		       int res)
 {
 	struct io_slot *io = &q->ios[tag];
+	struct sub_op *s = sub_at(q, tag, idx);
 
 	q->tgt_inflight--;
-	if (res < 0) {
-		if (io->result >= 0)
-			io->result = res;
-	} else if ((uint32_t)res != expect && io->result >= 0) {
-		io->result = -EIO;
+	io->pending--;
+	if (res == -EAGAIN && s->retries < MAX_EAGAIN_RETRIES &&
+	    io->result >= 0) {
+		s->retries++;
+		sub_submit(q, tag, idx, 0);
+	} else if (res < 0) {
+		if (s->kind == SUB_FALLOC && res == -EOPNOTSUPP &&
+		    (s->arg & FALLOC_FL_ZERO_RANGE) &&
+		    !q->cfg->file_blkdev[s->file] && io->result >= 0) {
+			q->no_zero_range[s->file] = true;
+			zero_by_punch_and_alloc(q, tag, s, idx);
+		} else {
+			io_fail(io, res);
+		}
+	} else if ((s->kind == SUB_READ || s->kind == SUB_WRITE) &&
+		   (uint32_t)res < s->len) {
+		if (res == 0 || io->result < 0) {
+			/* no progress: the end of the file, or a write the
+			 * file takes nothing of */
+			io_fail(io, -EIO);
+		} else {
+			s->off += (uint32_t)res;
+			s->buf_off += (uint32_t)res;
+			s->len -= (uint32_t)res;
+			s->retries = 0;
+			sub_submit(q, tag, idx, 0);
+		}
 	}
-	if (--io->pending == 0)
+	if (!io->pending)
 		queue_complete(q, tag, io->result);
 }
 
@@ -253,9 +522,9 @@ static bool queue_loop(struct ublk_queue *q)
 
 	while (!abandon && (q->cmd_inflight || q->tgt_inflight)) {
 		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
 		int ret;
 
+		flush_backlog(q);
 		ret = io_uring_submit_and_wait(&q->ring, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN &&
 		    ret != -EBUSY) {
@@ -264,36 +533,40 @@ static bool queue_loop(struct ublk_queue *q)
 			failed = true;
 			break;
 		}
-		io_uring_for_each_cqe(&q->ring, head, cqe) {
+		/* each CQE is consumed before it is handled, so that what the
+		 * handling submits finds room in the CQ */
+		while (!abandon && !io_uring_peek_cqe(&q->ring, &cqe)) {
 			uint64_t ud = cqe->user_data;
 			unsigned tag = ud & 0xffff;
+			int res = cqe->res;
 
-			seen++;
+			io_uring_cqe_seen(&q->ring, cqe);
 			switch ((ud >> 16) & 0xff) {
 			case UD_CMD:
-				if (q->test_fail && cqe->res == UBLK_IO_RES_OK &&
+				if (q->test_fail && res == UBLK_IO_RES_OK &&
 				    q->iods[tag].start_sector == TEST_FAIL_SECTOR) {
 					err_msg("queue %u: failing (test hook)",
 						q->q_id);
 					failed = abandon = true;
 					break;
 				}
-				handle_cmd(q, tag, cqe->res);
+				handle_cmd(q, tag, res);
 				break;
 			case UD_TGT:
-				handle_tgt(q, tag, cqe->res,
-					   (uint32_t)(ud >> 32));
+				handle_tgt(q, tag, (unsigned)(ud >> 32) & 0xffff,
+					   res);
 				break;
 			case UD_STOP:
 				abandon = true;
 				break;
 			}
 		}
-		io_uring_cq_advance(&q->ring, seen);
 	}
 	/* push out the last commits before the ring goes away */
-	if (!abandon)
+	if (!abandon) {
+		flush_backlog(q);
 		io_uring_submit(&q->ring);
+	}
 	return !failed;
 }
 
@@ -337,6 +610,9 @@ void *queue_thread(void *arg)
 	report_setup();
 	if (q->setup_err)
 		return NULL;
+	/* after the setup, which needs an SQE per tag */
+	q->test_sq_limit = getenv("UBLKCTL_TEST_SQ_LIMIT") ?
+			   (unsigned)atoi(getenv("UBLKCTL_TEST_SQ_LIMIT")) : 0;
 
 	if (!queue_loop(q) && queue_failed)
 		queue_failed();		/* the others must not serve on alone */

@@ -66,6 +66,8 @@ static struct json_object *state_json(const struct dev_config *cfg, int pid)
 				       json_object_new_int64(cfg->chunk_size));
 	json_object_object_add(o, "read_only",
 			       json_object_new_boolean(cfg->read_only));
+	json_object_object_add(o, "shared",
+			       json_object_new_boolean(cfg->shared));
 	json_object_object_add(o, "zero_copy_mode",
 			       json_object_new_string(zc_names[cfg->zero_copy]));
 	json_object_object_add(o, "recovery",
@@ -350,6 +352,9 @@ int state_to_config(struct json_object *st, struct dev_config *cfg,
 	else
 		cfg->chunk_size = UBLKCTL_DEF_CHUNK;
 	cfg->read_only = bool_field(&r, "read_only");
+	/* optional: state written before --shared existed has none */
+	if (json_object_object_get_ex(st, "shared", NULL))
+		cfg->shared = bool_field(&r, "shared");
 	cfg->recovery = bool_field(&r, "recovery");
 	cfg->bpf = bool_field(&r, "bpf");
 	s = string_field(&r, "zero_copy_mode");

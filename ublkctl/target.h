@@ -33,6 +33,12 @@ struct target_ops {
 	void (*set_params)(const struct dev_config *cfg,
 			   struct ublk_params *p);
 
+	/*
+	 * Optional: the most sub-ops (tgt_*() calls) one request may need,
+	 * 2 when not given.
+	 */
+	unsigned (*max_subops)(const struct dev_config *cfg);
+
 	/* Optional per-queue state, on the queue's own thread. */
 	int (*queue_init)(struct ublk_queue *q);
 	void (*queue_exit)(struct ublk_queue *q);
@@ -56,5 +62,11 @@ const char *target_names(void);		/* "null, loop, stripe" */
 /* Helpers for target open ops (target.c). */
 int target_open_file(struct dev_config *cfg, int i, uint64_t *size);
 void target_close(struct dev_config *cfg);
+/*
+ * Advertise discard and write-zeroes as far as every backing file offers
+ * them, each request at most max_bytes (0: no limit of the target's).
+ */
+void target_set_discard(const struct dev_config *cfg, struct ublk_params *p,
+			uint64_t max_bytes);
 
 #endif

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loop: one file or block device.  Size = file size rounded down to the
- * block size; flush -> fdatasync; discard and write-zeroes -> fallocate.
+ * block size; flush -> fdatasync; FUA -> RWF_DSYNC; discard and
+ * write-zeroes as the backing offers them (tgt_discard, tgt_write_zeroes).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/falloc.h>
-#include <sys/stat.h>
 
 #include "queue.h"
 #include "target.h"
@@ -30,14 +28,9 @@ static int loop_open(struct dev_config *cfg)
 static void loop_set_params(const struct dev_config *cfg,
 			    struct ublk_params *p)
 {
-	p->basic.attrs |= UBLK_ATTR_VOLATILE_CACHE;
-	if (cfg->read_only)
-		return;
-	p->types |= UBLK_PARAM_TYPE_DISCARD;
-	p->discard.discard_granularity = cfg->block_size;
-	p->discard.max_discard_sectors = UINT32_MAX >> 9;
-	p->discard.max_write_zeroes_sectors = UINT32_MAX >> 9;
-	p->discard.max_discard_segments = 1;
+	p->basic.attrs |= UBLK_ATTR_VOLATILE_CACHE | UBLK_ATTR_FUA;
+	if (!cfg->read_only)
+		target_set_discard(cfg, p, 0);
 }
 
 static void loop_queue_io(struct ublk_queue *q, unsigned tag,
@@ -45,35 +38,33 @@ static void loop_queue_io(struct ublk_queue *q, unsigned tag,
 {
 	uint64_t off = iod->start_sector << 9;
 	uint32_t len = iod->nr_sectors << 9;
-	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	unsigned op = ublk_iod_op(iod);
 
-	switch (ublk_iod_op(iod)) {
+	switch (op) {
 	case UBLK_IO_OP_READ:
 	case UBLK_IO_OP_WRITE:
 		io_begin(q, tag, (int)len);
-		tgt_rw(q, tag, ublk_iod_op(iod) == UBLK_IO_OP_WRITE, 0, 0, len,
-		       off);
-		return;
+		tgt_rw(q, tag, op == UBLK_IO_OP_WRITE, 0, 0, len, off,
+		       ublk_rw_flags(iod));
+		break;
 	case UBLK_IO_OP_FLUSH:
 		io_begin(q, tag, 0);
 		tgt_fsync(q, tag, 0);
-		return;
-	case UBLK_IO_OP_WRITE_ZEROES:
-		/*
-		 * Block devices can zero without unmapping; a file hole
-		 * reads back as zeroes too (tmpfs has no ZERO_RANGE).
-		 */
-		if ((iod->op_flags & UBLK_IO_F_NOUNMAP) &&
-		    q->cfg->file_blkdev[0])
-			mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-		/* fall through */
+		break;
 	case UBLK_IO_OP_DISCARD:
 		io_begin(q, tag, 0);
-		tgt_fallocate(q, tag, 0, mode, off, len);
-		return;
+		tgt_discard(q, tag, 0, off, len);
+		break;
+	case UBLK_IO_OP_WRITE_ZEROES:
+		io_begin(q, tag, 0);
+		tgt_write_zeroes(q, tag, 0, off, len,
+				 iod->op_flags & UBLK_IO_F_NOUNMAP);
+		break;
 	default:
 		queue_complete(q, tag, -EOPNOTSUPP);
+		return;
 	}
+	io_queued(q, tag);
 }
 
 const struct target_ops target_loop = {

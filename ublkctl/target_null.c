@@ -65,7 +65,8 @@ static void null_queue_io(struct ublk_queue *q, unsigned tag,
 	case UBLK_IO_OP_READ:
 		if (q->zc) {
 			io_begin(q, tag, (int)len);
-			tgt_rw(q, tag, false, NULL_ZERO_FD, 0, len, 0);
+			tgt_rw(q, tag, false, NULL_ZERO_FD, 0, len, 0, 0);
+			io_queued(q, tag);
 			return;
 		}
 		if (dirty[tag]) {

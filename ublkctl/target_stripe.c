@@ -5,8 +5,6 @@
  * chunk).  IO crossing chunk boundaries is split; flush goes to all files.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/falloc.h>
 
 #include "queue.h"
 #include "target.h"
@@ -34,6 +32,19 @@ static int stripe_open(struct dev_config *cfg)
 		return -1;
 	}
 	cfg->size = min * (uint64_t)cfg->nr_files;
+	/* a member larger than the rest is used only as far as they are */
+	for (int i = 0; i < cfg->nr_files; i++) {
+		char used[32], has[32];
+
+		if (cfg->file_size[i] / cfg->chunk_size * cfg->chunk_size ==
+		    min)
+			continue;
+		format_size(min, used, sizeof(used));
+		format_size(cfg->file_size[i], has, sizeof(has));
+		warn_msg("%s: only the first %s of its %s are used (as much "
+			 "as the smallest file, %s, has)", cfg->files[i], used,
+			 has, cfg->files[smallest]);
+	}
 	return 0;
 }
 
@@ -45,17 +56,23 @@ static unsigned ilog2_u32(uint32_t v)
 static void stripe_set_params(const struct dev_config *cfg,
 			      struct ublk_params *p)
 {
-	p->basic.attrs |= UBLK_ATTR_VOLATILE_CACHE;
+	p->basic.attrs |= UBLK_ATTR_VOLATILE_CACHE | UBLK_ATTR_FUA;
 	p->basic.chunk_sectors = cfg->chunk_size >> 9;
 	p->basic.io_min_shift = (uint8_t)ilog2_u32(cfg->chunk_size);
 	p->basic.io_opt_shift = (uint8_t)ilog2_u32(cfg->chunk_size);
-	if (cfg->read_only)
-		return;
-	p->types |= UBLK_PARAM_TYPE_DISCARD;
-	p->discard.discard_granularity = cfg->block_size;
-	p->discard.max_discard_sectors = cfg->chunk_size >> 9;
-	p->discard.max_write_zeroes_sectors = cfg->chunk_size >> 9;
-	p->discard.max_discard_segments = 1;
+	if (!cfg->read_only)
+		target_set_discard(cfg, p, cfg->chunk_size);
+}
+
+/* a piece per chunk an IO touches, a flush per file, a zeroing by hole
+ * and allocation (two) per piece of a discard (at most two) */
+static unsigned stripe_max_subops(const struct dev_config *cfg)
+{
+	unsigned pieces = cfg->max_io_bytes / cfg->chunk_size + 1;
+
+	if (pieces < (unsigned)cfg->nr_files)
+		pieces = (unsigned)cfg->nr_files;
+	return pieces < 4 ? 4 : pieces;
 }
 
 static void stripe_queue_io(struct ublk_queue *q, unsigned tag,
@@ -68,13 +85,14 @@ static void stripe_queue_io(struct ublk_queue *q, unsigned tag,
 	uint64_t off = iod->start_sector << 9;
 	uint32_t len = iod->nr_sectors << 9, done = 0;
 	unsigned op = ublk_iod_op(iod);
-	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	bool nounmap = iod->op_flags & UBLK_IO_F_NOUNMAP;
 
 	switch (op) {
 	case UBLK_IO_OP_FLUSH:
 		io_begin(q, tag, 0);
 		for (unsigned f = 0; f < n; f++)
 			tgt_fsync(q, tag, f);
+		io_queued(q, tag);
 		return;
 	case UBLK_IO_OP_READ:
 	case UBLK_IO_OP_WRITE:
@@ -99,14 +117,15 @@ static void stripe_queue_io(struct ublk_queue *q, unsigned tag,
 			piece = len - done;
 		if (op == UBLK_IO_OP_READ || op == UBLK_IO_OP_WRITE)
 			tgt_rw(q, tag, op == UBLK_IO_OP_WRITE, file, done, piece,
-			       foff);
+			       foff, ublk_rw_flags(iod));
+		else if (op == UBLK_IO_OP_DISCARD)
+			tgt_discard(q, tag, file, foff, piece);
 		else
-			tgt_fallocate(q, tag, file, mode, foff, piece);
+			tgt_write_zeroes(q, tag, file, foff, piece, nounmap);
 		off += piece;
 		done += piece;
 	}
-	if (!q->ios[tag].pending)
-		queue_complete(q, tag, q->ios[tag].result);
+	io_queued(q, tag);
 }
 
 const struct target_ops target_stripe = {
@@ -116,5 +135,6 @@ const struct target_ops target_stripe = {
 	.opts = TGT_OPT_CHUNK,
 	.open = stripe_open,
 	.set_params = stripe_set_params,
+	.max_subops = stripe_max_subops,
 	.queue_io = stripe_queue_io,
 };

@@ -25,6 +25,8 @@
 #define UBLK_CMD_START_USER_RECOVERY	0x10
 #define UBLK_CMD_END_USER_RECOVERY	0x11
 #define UBLK_CMD_GET_FEATURES		0x13
+#define UBLK_CMD_DEL_DEV_ASYNC		0x14	/* DEL_DEV without the wait */
+#define UBLK_CMD_TRY_STOP_DEV		0x17	/* UBLK_F_SAFE_STOP_DEV */
 /* BPF series: bind a "ublk_bpf_ops" struct_ops map (data[0]: map id) */
 #define UBLK_CMD_BIND_BPF		0x40
 #define UBLK_CMD_UNBIND_BPF		0x41
@@ -54,6 +56,12 @@ struct ublksrv_ctrl_cmd {
 	_IOWR('u', UBLK_CMD_START_DEV, struct ublksrv_ctrl_cmd)
 #define UBLK_U_CMD_STOP_DEV \
 	_IOWR('u', UBLK_CMD_STOP_DEV, struct ublksrv_ctrl_cmd)
+/* returns as soon as the disk is gone, not when its last user let go */
+#define UBLK_U_CMD_DEL_DEV_ASYNC \
+	_IOR('u', UBLK_CMD_DEL_DEV_ASYNC, struct ublksrv_ctrl_cmd)
+/* stop only if nobody has the disk open: -EBUSY otherwise */
+#define UBLK_U_CMD_TRY_STOP_DEV \
+	_IOWR('u', UBLK_CMD_TRY_STOP_DEV, struct ublksrv_ctrl_cmd)
 #define UBLK_U_CMD_SET_PARAMS \
 	_IOWR('u', UBLK_CMD_SET_PARAMS, struct ublksrv_ctrl_cmd)
 #define UBLK_U_CMD_GET_PARAMS \

@@ -37,6 +37,8 @@ struct dev_config {
 	uint64_t size;			/* device size in bytes */
 	uint32_t chunk_size;		/* stripe only */
 	bool read_only;
+	bool shared;			/* --shared: files others serve too */
+	bool recovering;		/* opened again by `recover` */
 	bool recovery;
 	bool foreground;
 	int verbose;
@@ -53,6 +55,11 @@ struct dev_config {
 	uint64_t file_size[UBLKCTL_MAX_FILES];
 	bool file_direct[UBLKCTL_MAX_FILES];
 	bool file_blkdev[UBLKCTL_MAX_FILES];
+	/* what each backing offers (target_open_file): bytes per request,
+	 * 0 for none; block devices say, files can punch holes or not */
+	uint64_t file_discard_max[UBLKCTL_MAX_FILES];
+	uint64_t file_zeroes_max[UBLKCTL_MAX_FILES];
+	uint32_t file_discard_gran[UBLKCTL_MAX_FILES];
 
 	uint64_t cookie;		/* identity: state and ublksrv_flags */
 

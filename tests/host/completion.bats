@@ -5,7 +5,7 @@
 load helpers
 
 ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
-	--read-only --zero-copy= --no-recovery --foreground -v --help)
+	--read-only --zero-copy= --shared --no-recovery --foreground -v --help)
 
 @test "bash: the script parses and registers _ublkctl for ublkctl" {
 	run bash -c 'source "$1" && complete -p ublkctl' _ "$BASH_COMPLETION"
@@ -130,9 +130,10 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 @test "zsh: options of add and del" {
 	complete_zsh "ublkctl add -"
 	offered -t --target -f --file -n --id -q -d --size --chunk-size \
-		--block-size --read-only --zero-copy --no-recovery --foreground -v
+		--block-size --read-only --zero-copy --shared --no-recovery \
+		--foreground -v
 	complete_zsh "ublkctl del -"
-	offered -n -a
+	offered -n -a --force
 	not_offered --json
 }
 

@@ -20,8 +20,8 @@ COMMANDS=(add del list recover features)
 # The contract's options of each command (issue 3), short and long.
 declare -gA CONTRACT_OPTIONS=(
 	[add]='-t -f -n -q -d --size --chunk-size --block-size --read-only
-	       --zero-copy --no-recovery --foreground -v'
-	[del]='-n -a'
+	       --zero-copy --shared --no-recovery --foreground -v'
+	[del]='-n -a --force'
 	[list]='-n --json'
 	[recover]='-n'
 	[features]='--json'

@@ -91,8 +91,12 @@ load helpers
 	no_driver add -t null -q 64 -d 4096 -n 1048575
 	no_driver add -t stripe -f "$a" -f "$b" --chunk-size 4K
 	no_driver add -t stripe -f "$a" -f "$b" --chunk-size 1M
-	no_driver add -t stripe -f "$a" -f "$b" -f "$a" -f "$b" -f "$a" \
-		-f "$b" -f "$a" -f "$b"
+	local i files=()
+	for i in 1 2 3 4 5 6 7 8; do
+		truncate -s 16M "$BATS_TEST_TMPDIR/m$i.img"
+		files+=(-f "$BATS_TEST_TMPDIR/m$i.img")
+	done
+	no_driver add -t stripe "${files[@]}"
 	no_driver add -t null --block-size 512
 	no_driver add -t null --zero-copy=on
 	no_driver add -t null --zero-copy auto

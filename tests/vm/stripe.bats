@@ -64,7 +64,13 @@ layout_case() {
 	make_file "$T/a" 1M
 	make_file "$T/b" $(((1 << 20) + 5000))
 	make_file "$T/c" 3M
-	add_dev -t stripe -f "$T/a" -f "$T/b" -f "$T/c"
+	ublkctl add -t stripe -f "$T/a" -f "$T/b" -f "$T/c"
+	expect_status 0
+	[[ $output =~ ^/dev/ublkb([0-9]+)$ ]] || fail "add did not print the device"
+	DEV=$output ID=${BASH_REMATCH[1]}
+	# b's extra bytes are less than a chunk: only c is worth a word
+	[ "$stderr" = "ublkctl: add: warning: $T/c: only the first 1M of its 3M are used (as much as the smallest file, $T/a, has)" ] ||
+		fail "expected one warning about c"
 	[ "$(blockdev --getsize64 "$DEV")" -eq $((3 << 20)) ] || fail "size"
 	[ "$(dev_field "$ID" chunk_size)" -eq 65536 ] || fail "default chunk is not 64K"
 }
