@@ -18,9 +18,10 @@ OBJ := $(BUILD)/obj
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+include libbpf.mk
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	-Iublkctl -I$(BUILD)/gen -DUBLKCTL_VERSION='"$(VERSION)"'
-LDLIBS += -luring -ljson-c -lbpf -lpthread
+	-Iublkctl -I$(BUILD)/gen -DUBLKCTL_VERSION='"$(VERSION)"' $(LIBBPF_CFLAGS)
+LDLIBS += -luring -ljson-c $(LIBBPF_LIBS) -lpthread
 
 SRCS := $(wildcard ublkctl/*.c)
 OBJS := $(patsubst ublkctl/%.c,$(OBJ)/%.o,$(SRCS))
@@ -43,10 +44,10 @@ SKELS := $(patsubst bpf-targets/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 
 all: $(BUILD)/ublkctl
 
-$(BUILD)/ublkctl: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ublkctl: $(OBJS) $(LIBBPF_A)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJ)/%.o: ublkctl/%.c | $(OBJ) $(SKELS)
+$(OBJ)/%.o: ublkctl/%.c $(LIBBPF_A) | $(OBJ) $(SKELS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/bpf/%.bpf.o: bpf-targets/%.bpf.c $(wildcard bpf-targets/*.h) ublkctl/ublk_io_ops.h | $(BUILD)/bpf

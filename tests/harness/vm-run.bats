@@ -11,6 +11,8 @@ setup() {
 
 # What the guest must have, each check saying what is missing.
 GUEST_CHECK='test -c /dev/ublk-control || { echo "no /dev/ublk-control"; exit 3; }
+test -d /sys/module/ublk_drv && test -f "$UBLKCTL_MODULE" ||
+	{ echo "ublk_drv not loaded from UBLKCTL_MODULE ($UBLKCTL_MODULE)"; exit 5; }
 test -b /dev/nullb0 || { echo "no /dev/nullb0"; exit 4; }
 uname -r'
 
@@ -18,6 +20,14 @@ uname -r'
 	run tests/vm/run sh -c "$GUEST_CHECK"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "${lines[-1]}" =~ ^7\.2\.[0-9]+ ]]
+}
+
+@test "a ublk module that does not load is named, and the command never runs" {
+	run --separate-stderr env UBLKCTL_MODULE="$PWD/README.md" \
+		tests/vm/run sh -c 'echo ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" != *ran* ]]
+	[ "${stderr_lines[-1]}" = "tests/vm/run: the guest could not load $PWD/README.md (insmod failed, see above)" ]
 }
 
 @test "a failing command's status is named on the last line" {
