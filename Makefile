@@ -105,7 +105,7 @@ check-debug: deps test-progs kselftest
 check-kselftest: kselftest kernel
 	tests/vm/run tests/kselftest/run
 
-bench: deps all kernel
+bench: deps all kernel kselftest
 	tests/vm/run scripts/bench
 
 install: all
