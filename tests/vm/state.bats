@@ -26,7 +26,7 @@ refused() {
 
 # struct_ops_ids: the ids of the struct_ops maps alive, one a line.
 struct_ops_ids() {
-	bpftool struct_ops show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n
+	bpftool struct_ops show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort
 }
 
 # edit_state JQ: rewrite the saved state through a jq filter, as root would.
@@ -230,6 +230,7 @@ edit_state() {
 	"$UBLKCTL" features | grep -qx bpf || skip "no ublk BPF in this kernel"
 	local before bound i
 	before=$(struct_ops_ids)
+	# whatever other tests left bound is not this test's business
 	make_file "$T/l.img" 16M
 	quiesced -t loop -f "$T/l.img" --bpf=on
 	local pins=/sys/fs/bpf/ublkctl/$ID
