@@ -148,25 +148,29 @@ static void sub_submit(struct ublk_queue *q, unsigned tag, unsigned idx,
 	const struct sub_op *s = sub_at(q, tag, idx);
 	struct io_uring_sqe *sqe = queue_sqe(q);
 	bool write = s->kind == SUB_WRITE;
+	uint32_t len = s->len;
 
 	if (!sqe) {
 		/* the ring takes nothing: fail this part, not the queue */
 		io_fail(&q->ios[tag], -EIO);
 		return;
 	}
+	/* the test hook: reads and writes come back short */
+	if (q->test_short_io && len > q->test_short_io)
+		len = q->test_short_io;
 	switch (s->kind) {
 	case SUB_READ:
 	case SUB_WRITE:
 		if (q->zc) {
 			io_uring_prep_rw(write ? IORING_OP_WRITE_FIXED :
 					 IORING_OP_READ_FIXED, sqe, 0,
-					 (void *)(uintptr_t)s->buf_off, s->len,
+					 (void *)(uintptr_t)s->buf_off, len,
 					 s->off);
 			sqe->buf_index = (uint16_t)tag;
 		} else {
 			io_uring_prep_rw(write ? IORING_OP_WRITE :
 					 IORING_OP_READ, sqe, 0,
-					 io_buf(q, tag) + s->buf_off, s->len,
+					 io_buf(q, tag) + s->buf_off, len,
 					 s->off);
 		}
 		sqe->rw_flags = s->arg;
@@ -613,6 +617,8 @@ void *queue_thread(void *arg)
 	/* after the setup, which needs an SQE per tag */
 	q->test_sq_limit = getenv("UBLKCTL_TEST_SQ_LIMIT") ?
 			   (unsigned)atoi(getenv("UBLKCTL_TEST_SQ_LIMIT")) : 0;
+	q->test_short_io = getenv("UBLKCTL_TEST_SHORT_IO") ?
+			   (uint32_t)atoi(getenv("UBLKCTL_TEST_SHORT_IO")) : 0;
 
 	if (!queue_loop(q) && queue_failed)
 		queue_failed();		/* the others must not serve on alone */

@@ -80,6 +80,7 @@ struct ublk_queue {
 	int setup_err;			/* -errno from thread setup */
 	bool test_fail;			/* test hook: fail at sector 2048 */
 	unsigned test_sq_limit;		/* test hook: SQEs the SQ holds */
+	uint32_t test_short_io;		/* test hook: bytes a read/write does */
 };
 
 /*

@@ -132,3 +132,20 @@ zeroing_keeps_space() {
 	done
 	expect_nothing_left
 }
+
+@test "data: short reads and writes go on with the rest (zero copy on and off)" {
+	local zc
+	for zc in on off; do
+		make_file "$T/l.img" 64M
+		# the hook: every read and write of the backing does 4K at most
+		UBLKCTL_TEST_SHORT_IO=4096 add_dev -t loop -f "$T/l.img" --zero-copy=$zc --bpf=off
+		fio_verify "$DEV"
+		random_file "$T/pat" $((1 << 20))
+		dd if="$T/pat" of="$DEV" bs=1M seek=40 oflag=direct status=none ||
+			fail "zc=$zc: 1M write failed"
+		"$UBLKCTL" del -n "$ID" || fail "del failed"
+		cmp <(dd if="$T/l.img" bs=1M skip=40 count=1 status=none) "$T/pat" ||
+			fail "zc=$zc: the file does not hold the 1M write"
+	done
+	expect_nothing_left
+}
