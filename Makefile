@@ -73,7 +73,10 @@ kernel: deps
 kselftest: deps
 	scripts/kselftest-build >/dev/null
 
-demo: deps all kernel
+# After deps, a new make: libbpf.mk looks for the libbpf that deps builds
+# when make starts (see there).
+demo: deps
+	$(MAKE) all kernel
 	tests/vm/run scripts/demo
 
 # Test-only programs (BPF test struct_ops and their loader for the kernel
@@ -81,7 +84,8 @@ demo: deps all kernel
 test-progs: all
 	$(if $(wildcard tests/kbpf/Makefile),$(MAKE) -C tests/kbpf)
 
-check: deps test-progs kselftest kernel
+check: deps
+	$(MAKE) test-progs kselftest kernel
 	tests/check
 
 check-host: all
@@ -96,7 +100,8 @@ check-vm: test-progs kselftest kernel
 # one, so the whole VM suite (DEBUG_SUITE="tests/vm tests/debug") takes
 # hours; the default is the tests of the kernel code.
 DEBUG_SUITE ?= $(wildcard tests/vm/kbpf-*.bats) tests/debug
-check-debug: deps test-progs kselftest
+check-debug: deps
+	$(MAKE) test-progs kselftest
 	kernel/build debug >/dev/null
 	KERNEL_FLAVOR=debug VM_SUITE="$(DEBUG_SUITE)" tests/check vm
 
@@ -105,7 +110,8 @@ check-debug: deps test-progs kselftest
 check-kselftest: kselftest kernel
 	tests/vm/run tests/kselftest/run
 
-bench: deps all kernel kselftest
+bench: deps
+	$(MAKE) all kernel kselftest
 	tests/vm/run scripts/bench
 
 install: all
