@@ -178,8 +178,9 @@ edit_state() {
 	mkdir -p -m 0700 "$STATE_DIR"
 	# a name derived from the writer's pid ("<id>.json.tmp.<pid>", as it
 	# once was) can be planted: run add as a known pid, and put a link at
-	# the name of every process it and its server can be
-	p=$(($(sh -c 'echo $$') + 100))
+	# the name of every process it and its server can be (the links
+	# themselves take some 60 pids first)
+	p=$(($(sh -c 'echo $$') + 300))
 	for i in $(seq 0 60); do
 		ln -s "$T/victim" "$STATE_DIR/5.json.tmp.$((p + i))"
 	done
