@@ -20,7 +20,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Iublkctl -I$(BUILD)/gen -DUBLKCTL_VERSION='"$(VERSION)"'
-LDLIBS += -luring -ljson-c -lbpf -lpthread
+LDLIBS += -luring -ljson-c -lbpf -lpthread -lz -lzstd
 
 SRCS := $(wildcard ublkctl/*.c)
 OBJS := $(patsubst ublkctl/%.c,$(OBJ)/%.o,$(SRCS))
