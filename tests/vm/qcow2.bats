@@ -44,6 +44,18 @@ check_clean() {
 	expect_nothing_left
 }
 
+@test "qcow2: a tiny L2 cache (--cache-size) and two queues: fio verify, check clean, the state keeps the cache size" {
+	local sum
+	qemu-img create -q -f qcow2 -o cluster_size=4096 "$T/c.qcow2" 40M
+	add_dev -t qcow2 -f "$T/c.qcow2" --cache-size 16K -q 2
+	grep -q '"cache_size":16384' "$STATE_DIR/$ID.json" || fail "state lacks the cache size"
+	fio_verify "$DEV"
+	sum=$(dev_sum "$DEV")
+	"$UBLKCTL" del -n "$ID" || fail "del failed"
+	check_clean "$T/c.qcow2"
+	[ "$(image_sum "$T/c.qcow2")" = "$sum" ] || fail "convert differs from the device"
+}
+
 @test "qcow2: data written by qemu-io reads back right, read-only device" {
 	qemu-img create -q -f qcow2 "$T/d.qcow2" 16M
 	qemu-io -c 'write -P 0xab 0 1M' -c 'write -P 0xcd 5M 100k' \
