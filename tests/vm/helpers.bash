@@ -32,7 +32,8 @@ setup() {
 	MNT=
 }
 
-teardown() {
+teardown() { vm_teardown; }
+vm_teardown() {
 	local p l
 	[ -n "${MNT:-}" ] && umount "$MNT" 2>/dev/null
 	for p in "${FG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
