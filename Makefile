@@ -40,7 +40,7 @@ SKELS := $(patsubst bpf-targets/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps kernel kselftest demo test-progs check check-host check-vm check-debug \
-	check-kselftest bench install clean
+	check-kselftest check-module bench install clean
 
 all: $(BUILD)/ublkctl
 
@@ -104,6 +104,12 @@ check-debug: deps
 	$(MAKE) test-progs kselftest
 	kernel/build debug >/dev/null
 	KERNEL_FLAVOR=debug VM_SUITE="$(DEBUG_SUITE)" tests/check vm
+
+# ublk_drv.ko load, unload and reload with BPF programs, in a boot of its
+# own: it needs a module nobody else has used yet (in the full VM suite,
+# earlier tests leave references on it; see the session-4 note).
+check-module: test-progs kernel
+	tests/vm/run bats --tap tests/module
 
 # The whole ublk selftest suite of the kernel source, on the test kernel,
 # in one VM boot.
