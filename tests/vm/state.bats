@@ -25,8 +25,10 @@ refused() {
 }
 
 # struct_ops_ids: the ids of the struct_ops maps alive, one a line.
+# Not 'bpftool struct_ops show': Debian's bpftool (7.1) looks the type up in
+# vmlinux's BTF only, and with ublk_drv a module it lists nothing.
 struct_ops_ids() {
-	bpftool struct_ops show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort
+	bpftool map show | sed -n 's/^\([0-9]*\): struct_ops .*/\1/p' | sort
 }
 
 # edit_state JQ: rewrite the saved state through a jq filter, as root would.
@@ -251,7 +253,7 @@ edit_state() {
 		sleep 0.1
 	done
 	! struct_ops_ids | grep -qx "$bound" ||
-		fail "the old program is still bound: $(bpftool struct_ops show)"
+		fail "the old program is still bound: $(bpftool map show id "$bound")"
 	random_file "$T/data" $((1 << 20))
 	dd if="$T/data" of="$DEV" bs=64k oflag=direct status=none || fail "write failed"
 	cmp -n $((1 << 20)) "$T/data" "$DEV" || fail "data differ"
