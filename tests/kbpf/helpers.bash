@@ -86,6 +86,17 @@ kbpf_stop() {
 	[ -n "$SERVED" ] || { cat "$SRV_OUT" >&2; return 1; }
 }
 
+# kbpf_serve_null_ops: a device with null_ops bound (it completes every
+# request in the kernel) serves reads and writes, and its server none.
+kbpf_serve_null_ops() {
+	kbpf_start -p "$PROGS/basic.bpf.o:null_ops"
+	dd if="$DEV" of=/dev/null bs=64k count=64 iflag=direct
+	dd if=/dev/zero of="$DEV" bs=64k count=64 oflag=direct
+	! block_is_server_data "$DEV" 3
+	kbpf_stop
+	[ "$SERVED" -eq 0 ]
+}
+
 # block_is_server_data DEV BLOCK: 4 KiB block BLOCK reads as the server's
 # 0x5a ('Z') filler
 block_is_server_data() {

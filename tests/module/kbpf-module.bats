@@ -67,16 +67,6 @@ reload() {
 	[ "$(aio_wq_count)" -eq 1 ]
 }
 
-# null_ops completes every request in the kernel
-serve_with_program() {
-	kbpf_start -p "$PROGS/basic.bpf.o:null_ops"
-	dd if="$DEV" of=/dev/null bs=64k count=64 iflag=direct
-	dd if=/dev/zero of="$DEV" bs=64k count=64 oflag=direct
-	! block_is_server_data "$DEV" 3
-	kbpf_stop
-	[ "$SERVED" -eq 0 ]
-}
-
 @test "ublk_drv is a module with its own BTF and one aio workqueue" {
 	[ -f "$UBLKCTL_MODULE" ]
 	[ -d /sys/module/ublk_drv ]
@@ -93,7 +83,7 @@ serve_with_program() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/dev/ublk-control"* ]]
 	reload
-	serve_with_program
+	kbpf_serve_null_ops
 	kbpf_check_dmesg
 }
 
@@ -133,7 +123,7 @@ serve_with_program() {
 	unload
 	[ ! -e "/sys/class/ublk-char/ublkc$DEV_ID" ]
 	reload
-	serve_with_program
+	kbpf_serve_null_ops
 	kbpf_check_dmesg
 }
 

@@ -7,15 +7,13 @@
 
 load helpers
 
-eval "helpers_$(declare -f teardown)"
-
 NULLBS=()
 DMS=()
 MOUNTS=()
 
 teardown() {
 	local x
-	helpers_teardown
+	vm_teardown
 	for x in "${MOUNTS[@]}"; do umount "$x" 2>/dev/null; done
 	for x in "${DMS[@]}"; do dmsetup remove "$x" 2>/dev/null; done
 	for x in "${NULLBS[@]}"; do

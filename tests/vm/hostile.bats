@@ -141,14 +141,14 @@ bg_result() {
 	expect_nothing_left
 }
 
-# wait_gone PID: the process has exited (10 s).
+# wait_gone PID [WHY]: the process has exited (10 s); else fail with WHY.
 wait_gone() {
 	local i
 	for i in $(seq 100); do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	fail "process $1 is still there"
+	fail "${2:-process $1 is still there}"
 }
 
 @test "hostile: SIGTERM ends a detached server; its device waits for recover" {
@@ -319,7 +319,7 @@ wait_gone() {
 # both CPUs; the whole server must end.  Sets ID, DEV, old_pid and
 # readers (dd pids).
 fail_queue_case() {
-	local c i
+	local c
 	UBLKCTL_TEST_FAIL_QUEUE=1 add_dev -t null --size 16M -q 2 --bpf=off "$@"
 	old_pid=$(server_pid "$ID")
 	readers=()
@@ -328,11 +328,7 @@ fail_queue_case() {
 			iflag=direct status=none 2>/dev/null &
 		readers+=($!)
 	done
-	for i in $(seq 100); do
-		kill -0 "$old_pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	fail "the server went on serving with a failed queue"
+	wait_gone "$old_pid" "the server went on serving with a failed queue"
 }
 
 @test "hostile: a failing queue ends the whole server; recover restarts it" {

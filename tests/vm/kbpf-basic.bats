@@ -20,12 +20,7 @@ teardown_file() { kbpf_teardown_file; }
 }
 
 @test "a program completing at once serves reads and writes without the server" {
-	kbpf_start -p "$PROGS/basic.bpf.o:null_ops"
-	dd if="$DEV" of=/dev/null bs=64k count=64 iflag=direct
-	dd if=/dev/zero of="$DEV" bs=64k count=64 oflag=direct
-	! block_is_server_data "$DEV" 3
-	kbpf_stop
-	[ "$SERVED" -eq 0 ]
+	kbpf_serve_null_ops
 	kbpf_check_dmesg
 }
 
