@@ -92,7 +92,7 @@ kbpf_serve_null_ops() {
 	kbpf_start -p "$PROGS/basic.bpf.o:null_ops"
 	dd if="$DEV" of=/dev/null bs=64k count=64 iflag=direct
 	dd if=/dev/zero of="$DEV" bs=64k count=64 oflag=direct
-	! block_is_server_data "$DEV" 3
+	block_is_not_server_data "$DEV" 3
 	kbpf_stop
 	[ "$SERVED" -eq 0 ]
 }
@@ -101,8 +101,19 @@ kbpf_serve_null_ops() {
 # 0x5a ('Z') filler
 block_is_server_data() {
 	local n
-	n=$(dd if="$1" bs=4k skip="$2" count=1 iflag=direct 2>/dev/null | tr -d Z | wc -c)
-	[ "$n" -eq 0 ]
+	n=$(set -o pipefail
+		dd if="$1" bs=4k skip="$2" count=1 iflag=direct status=none | tr -d Z | wc -c) &&
+		[ "$n" -eq 0 ]
+}
+
+# block_is_not_server_data DEV BLOCK: 4 KiB block BLOCK reads, and not as
+# the server's filler ('! block_is_server_data' would assert nothing in
+# the middle of a bats test: a negated command does not trip errexit)
+block_is_not_server_data() {
+	local n
+	n=$(set -o pipefail
+		dd if="$1" bs=4k skip="$2" count=1 iflag=direct status=none | tr -d Z | wc -c) &&
+		[ "$n" -gt 0 ]
 }
 
 # With kmemleak (debug kernel): scan at the end of a file and fail on a

@@ -58,9 +58,9 @@ teardown_file() { kbpf_teardown_file; }
 
 @test "a program may redirect some requests and complete others" {
 	kbpf_start -p "$PROGS/basic.bpf.o:mixed_ops"
-	! block_is_server_data "$DEV" 0
+	block_is_not_server_data "$DEV" 0
 	block_is_server_data "$DEV" 1
-	! block_is_server_data "$DEV" 2
+	block_is_not_server_data "$DEV" 2
 	block_is_server_data "$DEV" 3
 	kbpf_stop
 	[ "$SERVED" -eq 2 ]
@@ -83,7 +83,7 @@ teardown_file() { kbpf_teardown_file; }
 	kbpf_start
 	block_is_server_data "$DEV" 0
 	"$KBPF" bind "$DEV_ID" "$PROGS/basic.bpf.o" null_ops
-	! block_is_server_data "$DEV" 0
+	block_is_not_server_data "$DEV" 0
 	"$KBPF" bind "$DEV_ID" "$PROGS/basic.bpf.o" redirect_ops
 	block_is_server_data "$DEV" 0
 	"$KBPF" unbind "$DEV_ID"
@@ -91,7 +91,7 @@ teardown_file() { kbpf_teardown_file; }
 	run "$KBPF" unbind "$DEV_ID"
 	[ "$status" -ne 0 ]
 	"$KBPF" bind "$DEV_ID" "$PROGS/basic.bpf.o" null_ops
-	! block_is_server_data "$DEV" 0
+	block_is_not_server_data "$DEV" 0
 	kbpf_stop
 	kbpf_check_dmesg
 }
