@@ -22,6 +22,15 @@ void cli_parse(const struct argp *ap, const char *usage, int argc,
 /* For use from parsers: handle the keys every command shares. */
 error_t cli_common_key(int key, char *arg, struct argp_state *state);
 
+/*
+ * For use from parsers: a second use of option `key` (of the table `opts`)
+ * would silently win over the first, so it is a usage error naming the
+ * option.  seen[] counts the uses by key, nseen entries; other keys
+ * (argp's own, above nseen) pass.
+ */
+void cli_once(const struct argp_option *opts, unsigned char *seen,
+	      size_t nseen, int key);
+
 /* A device id argument: 0..UBLK_MAX_DEV_ID, else a usage error. */
 int cli_parse_id(const char *arg);
 

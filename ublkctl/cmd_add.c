@@ -23,11 +23,8 @@ enum {
 	OPT_NO_RECOVERY,
 	OPT_FOREGROUND,
 	OPT_SHARED,
-	OPT_BPF,	/* the last: once() counts up to it */
+	OPT_BPF,	/* the last: seen[] counts up to it */
 };
-
-static const struct argp_option add_options[];
-static const struct argp_option *add_options_table(void);
 
 static const struct argp_option add_options[] = {
 	{ "target", 't', "TARGET", 0, "Target: null, loop or stripe", 0 },
@@ -61,18 +58,13 @@ static const struct argp_option add_options[] = {
 	{ 0 }
 };
 
-static const struct argp_option *add_options_table(void)
-{
-	return add_options;
-}
-
 struct add_args {
 	struct dev_config *cfg;
 	int nr_files;		/* as given, may exceed the maximum */
 	bool size_set;
 	bool chunk_set;
 	const char *size_arg;
-	int seen[OPT_BPF + 1];	/* options given, by key */
+	unsigned char seen[OPT_BPF + 1];	/* options given, by key */
 };
 
 /*
@@ -81,25 +73,6 @@ struct add_args {
  */
 #define MAX_DEV_BYTES	((uint64_t)INT64_MAX)
 
-/* A second -n or -t would silently win over the first: refuse it. */
-static void once(struct add_args *a, int key)
-{
-	const struct argp_option *o;
-
-	if (key == 'f' || key == 'v' || key < 0 || key > OPT_BPF)
-		return;
-	if (!a->seen[key]++)
-		return;
-	for (o = add_options_table(); o->name; o++) {
-		if (o->key != key)
-			continue;
-		if (key < 128)
-			usage_error("option '-%c' (--%s) given more than once",
-				    key, o->name);
-		usage_error("option '--%s' given more than once", o->name);
-	}
-}
-
 static error_t add_parse(int key, char *arg, struct argp_state *state)
 {
 	struct add_args *a = state->input;
@@ -107,7 +80,9 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 	unsigned long v;
 	uint64_t sz;
 
-	once(a, key);
+	/* -f and -v are the options meant to be repeated */
+	if (key != 'f' && key != 'v')
+		cli_once(add_options, a->seen, OPT_BPF + 1, key);
 	switch (key) {
 	case 't':
 		cfg->tgt = target_find(arg);

@@ -184,6 +184,23 @@ void cli_parse(const struct argp *ap, const char *usage, int argc,
 		usage_error("invalid arguments");
 }
 
+void cli_once(const struct argp_option *opts, unsigned char *seen,
+	      size_t nseen, int key)
+{
+	const struct argp_option *o;
+
+	if (key < 0 || (size_t)key >= nseen || !seen[key]++)
+		return;
+	for (o = opts; o->name; o++) {
+		if (o->key != key)
+			continue;
+		if (key < 128)
+			usage_error("option '-%c' (--%s) given more than once",
+				    key, o->name);
+		usage_error("option '--%s' given more than once", o->name);
+	}
+}
+
 int cli_parse_id(const char *arg)
 {
 	unsigned long v;
