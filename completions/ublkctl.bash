@@ -8,6 +8,9 @@
 
 _ublkctl_commands='add del list recover features'
 _ublkctl_targets='null loop stripe'
+# the columns of `list -o`, as `ublkctl list --help` lists them
+_ublkctl_columns='ID DEVICE TARGET STATE SIZE BLKSZ CHUNK QUEUES DEPTH PID
+	ZC RECOVERY BPF HANDLED REDIRECTED FILES'
 
 # _ublkctl_options COMMAND: the options COMMAND accepts
 _ublkctl_options()
@@ -20,7 +23,10 @@ _ublkctl_options()
 			'--help'
 		;;
 	del) echo '-n --id -a --all --force --help' ;;
-	list) echo '-n --id --json --help' ;;
+	list)
+		echo '-n --id -o --output --output-all --noheadings --raw --json' \
+			'--help'
+		;;
 	recover) echo '-n --id --help' ;;
 	features) echo '--json --help' ;;
 	'') echo '--help --version' ;;
@@ -76,6 +82,10 @@ _ublkctl_value()
 			mapfile -t COMPREPLY < <(compgen \
 				-W "$(_ublkctl_ids "$tool")" -- "$cur")
 		;;
+	-o | --output)
+		[[ $cmd == list ]] || return 1
+		_ublkctl_column_list "$cur"
+		;;
 	--zero-copy | --bpf)
 		mapfile -t COMPREPLY < <(compgen -W 'auto on off' -- "$cur")
 		;;
@@ -90,6 +100,19 @@ _ublkctl_value()
 	*) return 1 ;;
 	esac
 	return 0
+}
+
+# _ublkctl_column_list CUR: complete the last name of a comma-separated
+# column list (after a leading '+', as lsblk's), in either case, into
+# COMPREPLY; no space after it, so that a comma may follow.
+_ublkctl_column_list()
+{
+	local last=${1##*[,+]}
+	local head=${1%"$last"}
+
+	compopt -o nospace 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -P "$head" \
+		-W "$_ublkctl_columns" -- "${last^^}")
 }
 
 _ublkctl()

@@ -13,18 +13,41 @@
 #include "bpf_target.h"
 #include "cli.h"
 #include "ctrl.h"
+#include "list_columns.h"
 #include "state.h"
 
-enum { OPT_JSON = 1000 };
+enum {
+	OPT_JSON = 1000,
+	OPT_RAW,
+	OPT_NOHEADINGS,
+	OPT_OUTPUT_ALL,	/* the last: seen[] counts up to it */
+};
 
 struct list_args {
 	int id;
 	bool json;
+	bool raw;
+	bool noheadings;
+	bool output_all;
+	const char *output;		/* -o as given */
+	struct column_set cols;		/* -o or --output-all */
+	unsigned char seen[OPT_OUTPUT_ALL + 1];
 };
 
+/* The option names of lsblk and losetup, but for -n: here, as in every
+ * command of ublkctl, -n is --id. */
 static const struct argp_option list_options[] = {
 	{ "id", 'n', "ID", 0, "Show only device ID", 0 },
-	{ "json", OPT_JSON, 0, 0, "Print JSON", 0 },
+	{ "output", 'o', "COLUMNS", 0,
+	  "Columns to show, comma-separated; +COLUMNS adds to the default set",
+	  0 },
+	{ "output-all", OPT_OUTPUT_ALL, 0, 0, "Show every column", 0 },
+	{ "noheadings", OPT_NOHEADINGS, 0, 0, "Print no header line", 0 },
+	{ "raw", OPT_RAW, 0, 0,
+	  "One space between columns, no alignment, unsafe characters as \\xHH",
+	  0 },
+	{ "json", OPT_JSON, 0, 0,
+	  "Print JSON; with -o, only those columns", 0 },
 	CLI_HELP_OPTION,
 	{ 0 }
 };
@@ -35,23 +58,57 @@ static const struct argp_option features_options[] = {
 	{ 0 }
 };
 
+/* Checks that need all options. */
+static void list_check(const struct list_args *a)
+{
+	if (a->output && a->output_all)
+		usage_error("-o and --output-all are mutually exclusive");
+	if (a->raw && a->json)
+		usage_error("--raw and --json are mutually exclusive");
+}
+
 static error_t list_parse(int key, char *arg, struct argp_state *state)
 {
 	struct list_args *a = state->input;
 
+	cli_once(state->root_argp->options, a->seen, sizeof(a->seen), key);
 	switch (key) {
 	case 'n':
 		a->id = cli_parse_id(arg);
+		break;
+	case 'o':
+		a->output = arg;
+		columns_parse(arg, &a->cols);
+		break;
+	case OPT_OUTPUT_ALL:
+		a->output_all = true;
+		columns_all(&a->cols);
+		break;
+	case OPT_NOHEADINGS:
+		a->noheadings = true;
+		break;
+	case OPT_RAW:
+		a->raw = true;
 		break;
 	case OPT_JSON:
 		a->json = true;
 		break;
 	case ARGP_KEY_END:
+		list_check(a);
 		break;
 	default:
 		return cli_common_key(key, arg, state);
 	}
 	return 0;
+}
+
+/* --help ends with the columns, from the table itself. */
+static char *list_help_filter(int key, const char *text, void *input)
+{
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	return columns_help();
 }
 
 static struct json_object *flag_names(uint64_t flags)
@@ -178,112 +235,141 @@ static struct json_object *device_json(int id, int *err)
 	return o;
 }
 
-static const char *str_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* A cell on one line: control characters (a newline in a path) escaped. */
-static char *cell_dup(const char *s)
+/*
+ * A cell on one line.  The table escapes control characters (a newline in
+ * a path); --raw escapes as lsblk --raw does (its fputs_nonblank): blanks,
+ * the backslash and every byte that is not printable ASCII become \xHH,
+ * so that one space always separates two columns.
+ */
+static char *escape_cell(const char *s, bool raw)
 {
 	char *out = malloc(4 * strlen(s) + 1), *o = out;
 
 	if (!out)
-		return strdup("?");
-	for (; *s; s++)
-		o = escape_char(o, (unsigned char)*s);
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!raw)
+			o = escape_char(o, c);
+		else if (c <= ' ' || c == '\\' || c >= 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
 	*o = '\0';
 	return out;
 }
 
-static void print_cell(const char *s, int width, bool last)
+/* One device's cells, or the header's (dev NULL), escaped; NULL is out
+ * of memory, printed as "?". */
+static char **row_cells(const struct column_set *set, struct json_object *dev,
+			bool raw)
 {
-	if (last)
-		printf("%s\n", s);
-	else
-		printf("%-*s  ", width, s);
+	char **row = calloc(set->n, sizeof(*row));
+
+	for (size_t c = 0; row && c < set->n; c++) {
+		char *text = dev ? column_text(set->col[c], dev) :
+				   strdup(column_name(set->col[c]));
+
+		if (text)
+			row[c] = escape_cell(text, raw);
+		free(text);
+	}
+	return row;
 }
 
-static void print_table(struct json_object *devs)
+static void print_row(const struct column_set *set, char **row,
+		      const size_t *width, bool raw)
 {
-	static const char *const head[] = { "ID", "DEVICE", "TARGET", "STATE",
-		"SIZE", "QUEUES", "DEPTH", "PID", "FILES" };
-	enum { NCOL = 9 };
-	size_t n = json_object_array_length(devs);
-	char ***cells = calloc(n, sizeof(*cells));
-	size_t width[NCOL];
+	for (size_t c = 0; c < set->n; c++) {
+		const char *s = row && row[c] ? row[c] : "?";
+		bool last = c + 1 == set->n;
 
-	for (int c = 0; c < NCOL; c++)
-		width[c] = strlen(head[c]);
-	for (size_t r = 0; r < n; r++) {
-		struct json_object *d = json_object_array_get_idx(devs, r), *v;
-		char buf[4096], size[32];
-		const char *s;
-
-		cells[r] = calloc(NCOL, sizeof(char *));
-		cells[r][0] = strdup(str_of(d, "id"));
-		cells[r][1] = strdup(str_of(d, "device"));
-		s = str_of(d, "target");
-		cells[r][2] = strdup(s ? s : "-");
-		cells[r][3] = strdup(str_of(d, "state"));
-		json_object_object_get_ex(d, "size", &v);
-		format_size((uint64_t)json_object_get_int64(v), size, sizeof(size));
-		cells[r][4] = strdup(size);
-		cells[r][5] = strdup(str_of(d, "queues"));
-		cells[r][6] = strdup(str_of(d, "depth"));
-		s = str_of(d, "pid");
-		cells[r][7] = strdup(s ? s : "-");
-		buf[0] = '\0';
-		json_object_object_get_ex(d, "files", &v);
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			if (i)
-				strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
-			strncat(buf, json_object_get_string(json_object_array_get_idx(v, i)),
-				sizeof(buf) - strlen(buf) - 1);
-		}
-		s = str_of(d, "saved_state");
-		if (s && (!strcmp(s, "stale") || !strcmp(s, "invalid")))
-			snprintf(buf, sizeof(buf), "(%s state)", s);
-		cells[r][8] = cell_dup(buf[0] ? buf : "-");
-		for (int c = 0; c < NCOL; c++)
-			if (strlen(cells[r][c]) > width[c])
-				width[c] = strlen(cells[r][c]);
+		/* the last column, left-aligned, is not padded */
+		if (column_right(set->col[c]))
+			printf("%*s", (int)width[c], s);
+		else
+			printf("%-*s", last ? 0 : (int)width[c], s);
+		fputs(last ? "\n" : raw ? " " : "  ", stdout);
 	}
-	for (int c = 0; c < NCOL; c++)
-		print_cell(head[c], (int)width[c], c == NCOL - 1);
-	for (size_t r = 0; r < n; r++) {
-		for (int c = 0; c < NCOL; c++) {
-			print_cell(cells[r][c], (int)width[c], c == NCOL - 1);
-			free(cells[r][c]);
-		}
-		free(cells[r]);
-	}
-	free(cells);
 }
 
-static const char list_usage[] = "Usage: ublkctl list [-n ID] [--json]";
-
-int cmd_list(int argc, char **argv)
+static void free_row(char **row, size_t n)
 {
-	static const struct argp ap = {
-		list_options, list_parse, NULL,
-		"Show ublk devices: what the kernel reports, merged with the "
-		"state ublkctl saved.", NULL, NULL, NULL
-	};
-	struct list_args a = { .id = -1 };
-	struct json_object *root, *devs;
+	for (size_t c = 0; row && c < n; c++)
+		free(row[c]);
+	free(row);
+}
+
+/* The table, or with --raw the same rows unaligned; rows[0] the header. */
+static void print_table(struct json_object *devs, const struct column_set *set,
+			bool raw, bool headings)
+{
+	size_t n = json_object_array_length(devs) + 1, width[LIST_MAX_COLUMNS] = { 0 };
+	char ***rows = calloc(n, sizeof(*rows));
+
+	if (!rows)
+		return;
+	rows[0] = headings ? row_cells(set, NULL, raw) : NULL;
+	for (size_t r = 1; r < n; r++)
+		rows[r] = row_cells(set, json_object_array_get_idx(devs, r - 1),
+				    raw);
+	for (size_t r = 0; r < n && !raw; r++)
+		for (size_t c = 0; rows[r] && c < set->n; c++)
+			if (rows[r][c] && strlen(rows[r][c]) > width[c])
+				width[c] = strlen(rows[r][c]);
+	for (size_t r = headings ? 0 : 1; r < n; r++)
+		print_row(set, rows[r], width, raw);
+	for (size_t r = 0; r < n; r++)
+		free_row(rows[r], set->n);
+	free(rows);
+}
+
+/* lsblk -J -o: each device with only the chosen columns, keyed by their
+ * names in lower case. */
+static struct json_object *chosen_json(struct json_object *devs,
+				       const struct column_set *set)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *out = json_object_new_array();
+	char key[32];
+
+	json_object_object_add(root, "devices", out);
+	for (size_t r = 0; r < json_object_array_length(devs); r++) {
+		struct json_object *dev = json_object_array_get_idx(devs, r);
+		struct json_object *o = json_object_new_object();
+
+		for (size_t c = 0; c < set->n; c++) {
+			column_key(set->col[c], key, sizeof(key));
+			json_object_object_add(o, key,
+					       column_json(set->col[c], dev));
+		}
+		json_object_array_add(out, o);
+	}
+	return root;
+}
+
+static void print_json(struct json_object *root)
+{
+	printf("%s\n", json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/*
+ * Every device, or only a.id, into devs; 0, or EXIT_FAIL when a device
+ * could not be queried: with -n nothing is shown then, without it the
+ * others still are.
+ */
+static int collect_devices(const struct list_args *a, struct json_object *devs)
+{
 	int *ids = NULL, n, err = 0, rc = 0;
 
-	cli_parse(&ap, list_usage, argc, argv, &a);
-	if (ctrl_open())
-		return EXIT_FAIL;
-	if (a.id >= 0) {
+	if (a->id >= 0) {
 		ids = malloc(sizeof(*ids));
-		ids[0] = a.id;
+		if (!ids)
+			return EXIT_FAIL;
+		ids[0] = a->id;
 		n = 1;
 	} else {
 		n = ctrl_list_ids(&ids);
@@ -292,31 +378,64 @@ int cmd_list(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	root = json_object_new_object();
-	devs = json_object_new_array();
-	json_object_object_add(root, "devices", devs);
 	for (int i = 0; i < n; i++) {
 		struct json_object *d = device_json(ids[i], &err);
 
 		if (d) {
 			json_object_array_add(devs, d);
-		} else if (a.id >= 0) {
-			err_msg("device %d: %s", ids[i], strerror(-err));
-			json_object_put(root);
-			free(ids);
-			return EXIT_FAIL;
-		} else if (err != -ENODEV) {
-			/* say so, and show the others */
+		} else if (a->id >= 0 || err != -ENODEV) {
+			/* a device that vanished meanwhile is no error */
 			err_msg("device %d: %s", ids[i], strerror(-err));
 			rc = EXIT_FAIL;
 		}
 	}
 	free(ids);
-	if (a.json)
-		printf("%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else if (json_object_array_length(devs))
-		print_table(devs);
+	return rc;
+}
+
+static void print_devices(const struct list_args *a, struct json_object *root,
+			  struct json_object *devs)
+{
+	struct json_object *chosen;
+
+	if (a->json && !a->output && !a->output_all) {
+		/* the whole object, every key of the contract */
+		print_json(root);
+	} else if (a->json) {
+		chosen = chosen_json(devs, &a->cols);
+		print_json(chosen);
+		json_object_put(chosen);
+	} else if (json_object_array_length(devs)) {
+		print_table(devs, &a->cols, a->raw, !a->noheadings);
+	}
+}
+
+static const char list_usage[] =
+"Usage: ublkctl list [-n ID] [-o COLUMNS | --output-all] [--noheadings]\n"
+"                    [--raw | --json]";
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct argp ap = {
+		list_options, list_parse, NULL,
+		"Show ublk devices: what the kernel reports, merged with the "
+		"state ublkctl saved.", NULL, list_help_filter, NULL
+	};
+	struct list_args a = { .id = -1 };
+	struct json_object *root, *devs;
+	int rc;
+
+	columns_default(&a.cols);
+	cli_parse(&ap, list_usage, argc, argv, &a);
+	if (ctrl_open())
+		return EXIT_FAIL;
+	root = json_object_new_object();
+	devs = json_object_new_array();
+	json_object_object_add(root, "devices", devs);
+	rc = collect_devices(&a, devs);
+	/* with -n, a device that cannot be shown is the whole answer */
+	if (!(rc && a.id >= 0))
+		print_devices(&a, root, devs);
 	json_object_put(root);
 	ctrl_close();
 	return rc;
@@ -352,8 +471,7 @@ int cmd_features(int argc, char **argv)
 		json_object_object_add(root, "mask", json_object_new_uint64(feat));
 		json_object_object_add(root, "bpf",
 				       json_object_new_boolean(bpf_kernel_supported(feat)));
-		printf("%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		print_json(root);
 		json_object_put(root);
 	} else {
 		for (size_t i = 0; i < json_object_array_length(names); i++)

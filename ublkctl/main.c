@@ -29,7 +29,8 @@ static const char global_usage[] =
 "              [--zero-copy=auto|on|off] [--bpf=auto|on|off] [--shared]\n"
 "              [--no-recovery] [--foreground] [-v]\n"
 "  ublkctl del (-n ID | -a) [--force]\n"
-"  ublkctl list [-n ID] [--json]\n"
+"  ublkctl list [-n ID] [-o COLUMNS | --output-all] [--noheadings]\n"
+"               [--raw | --json]\n"
 "  ublkctl recover -n ID\n"
 "  ublkctl features [--json]\n"
 "  ublkctl --help | --version ; ublkctl COMMAND --help\n";

@@ -36,7 +36,7 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 	complete_bash ublkctl del -
 	offered -n -a --help
 	complete_bash ublkctl list -
-	offered -n --json --help
+	offered -n --json -o --output --output-all --noheadings --raw --help
 	complete_bash ublkctl recover -
 	offered -n --help
 	not_offered -a --json
@@ -68,6 +68,20 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 	complete_bash ublkctl add -t stripe --chunk-size ''
 	offered 4K 64K 1M
 	not_offered 2K 2M
+}
+
+@test "bash: list -o completes the last column of a list, in either case" {
+	complete_bash ublkctl list -o ID,S
+	[ "$output" = $'ID,STATE\nID,SIZE' ] || fail "expected ID,STATE ID,SIZE"
+	complete_bash ublkctl list -o +re
+	[ "$output" = $'+RECOVERY\n+REDIRECTED' ] || fail "expected +RECOVERY +REDIRECTED"
+	complete_bash ublkctl list --output=id,h
+	[ "$output" = --output=id,HANDLED ] || fail "expected --output=id,HANDLED"
+	complete_bash ublkctl list --output = B
+	[ "$output" = $'BLKSZ\nBPF' ] || fail "expected BLKSZ BPF"
+	# -o is list's only
+	complete_bash ublkctl features -o ''
+	not_offered ID BPF
 }
 
 @test "bash: files for -f" {
@@ -144,6 +158,17 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 	offered auto on off
 	complete_zsh "ublkctl add --block-size "
 	offered 512 4096
+}
+
+@test "zsh: options of list and the columns of -o" {
+	complete_zsh "ublkctl list -"
+	offered -n --id -o --output --output-all --noheadings --raw --json
+	complete_zsh "ublkctl list -o ID,"
+	offered ID DEVICE BPF HANDLED REDIRECTED FILES
+	complete_zsh "ublkctl list --output=+han"
+	[ "$output" = HANDLED ] || fail "expected HANDLED"
+	complete_zsh "ublkctl list --raw --"
+	not_offered --json
 }
 
 @test "zsh: live device ids for -n, from ublkctl list --json" {

@@ -127,3 +127,62 @@ load helpers
 	[ "$man" = "$help" ] ||
 		fail "SYNOPSIS: $(echo $man); --help: $(echo $help)"
 }
+
+@test "list: --help lists the columns and the default set" {
+	local cols
+	cols=$(list_columns | tr '\n' ' ')
+	[ "$cols" = "ID DEVICE TARGET STATE SIZE BLKSZ CHUNK QUEUES DEPTH PID ZC RECOVERY BPF HANDLED REDIRECTED FILES " ] ||
+		fail "columns of list --help: $cols"
+	[ "$(list_default_columns | tr '\n' ,)" = "ID,DEVICE,TARGET,STATE,SIZE,QUEUES,DEPTH,PID,BPF,FILES," ] ||
+		fail "default set of list --help: $(list_default_columns)"
+}
+
+@test "man page: 'Columns of list' has exactly the columns of list --help, in order" {
+	local man help
+	man=$(man_list_columns)
+	help=$(list_columns)
+	[ -n "$man" ] || fail "no column under 'Columns of list'"
+	[ "$man" = "$help" ] || fail "man: $(echo $man); --help: $(echo $help)"
+}
+
+@test "man page: the default set of list is the one list --help names" {
+	local want
+	want=$(list_default_columns)
+	[ "$(man_series 'The default set is ' .)" = "$want" ] ||
+		fail "'Columns of list' does not give the default set: $(echo $want)"
+	[ "$(man_series 'as a table with the columns ' ', or')" = "$want" ] ||
+		fail "the description of list does not give the default set"
+}
+
+@test "man page: the JSON keys of list -o are the columns in lower case" {
+	local keys
+	keys=$(man_series 'keyed by its name in lower case (' ')')
+	[ "$keys" = "$(list_columns | tr A-Z a-z)" ] ||
+		fail "JSON OUTPUT names the keys: $(echo $keys)"
+}
+
+@test "bash completion: list -o offers exactly the columns of list --help" {
+	local c
+	complete_bash ublkctl list -o ''
+	[ "$output" = "$(list_columns)" ] || fail "expected: $(echo $(list_columns))"
+	complete_bash ublkctl list --output +ZC,
+	for c in $(list_columns); do
+		offered "+ZC,$c"
+	done
+}
+
+@test "zsh completion: list -o offers exactly the columns of list --help" {
+	complete_zsh "ublkctl list -o "
+	[ "$(tr ' ' '\n' <<<"$output")" = "$(list_columns)" ] ||
+		fail "expected: $(echo $(list_columns))"
+}
+
+@test "README: names every option and column of list" {
+	local o c
+	for o in $(options_of list); do
+		grep -qF -e "\`$o" "$REPO/README.md" || fail "README lacks '$o'"
+	done
+	for c in $(list_columns); do
+		grep -qF -e "\`$c\`" "$REPO/README.md" || fail "README lacks column '$c'"
+	done
+}

@@ -22,7 +22,7 @@ declare -gA CONTRACT_OPTIONS=(
 	[add]='-t -f -n -q -d --size --chunk-size --block-size --read-only
 	       --zero-copy --shared --no-recovery --foreground -v'
 	[del]='-n -a --force'
-	[list]='-n --json'
+	[list]='-n --json -o --output --output-all --noheadings --raw'
 	[recover]='-n'
 	[features]='--json'
 )
@@ -99,6 +99,21 @@ usage_error() {
 	ublkctl "$@"
 	expect_status 2
 	expect_error_line "$re"
+	expect_no_new_state
+}
+
+TRY="Try 'ublkctl --help' for more information."
+
+# exact_usage MESSAGE ARGS...: exit 2, exactly MESSAGE and the Try line.
+exact_usage() {
+	local msg=$1
+	shift
+	ublkctl "$@"
+	expect_status 2
+	[ -z "$output" ] || fail "a usage error printed on stdout"
+	[ "${#stderr_lines[@]}" -eq 2 ] || fail "expected the message and the Try line"
+	[ "${stderr_lines[0]}" = "$msg" ] || fail "expected: $msg"
+	[ "${stderr_lines[1]}" = "$TRY" ] || fail "expected: $TRY"
 	expect_no_new_state
 }
 
@@ -180,17 +195,52 @@ options_of() {
 	printf '%s\n' "$opts"
 }
 
+# list_columns: the columns `ublkctl list --help` lists, one a line, in
+# its order.
+list_columns() {
+	"$UBLKCTL" list --help | sed -n '/^Columns/,/^Default:/p' |
+		sed -nE 's/^  ([A-Z]+) .*/\1/p'
+}
+
+# list_default_columns: the default set `list --help` names, one a line.
+list_default_columns() {
+	"$UBLKCTL" list --help | sed -n 's/^Default: //p' | tr , '\n'
+}
+
+# man_list_columns: the column tags of the man page's "Columns of list".
+man_list_columns() {
+	man_text | awk '
+		/^   [^ ]/ || /^[^ ]/ { on = ($0 == "   Columns of list"); next }
+		on && /^       [A-Z][A-Z]+( |$)/ { print $1 }'
+}
+
+# man_series BEFORE END: the items of the series "A, B and C" that follows
+# the text BEFORE in the man page, up to the text END, one a line.
+man_series() {
+	man_text | tr -s ' \n' ' ' | awk -v b="$1" -v e="$2" '
+		(i = index($0, b)) {
+			s = substr($0, i + length(b))
+			s = substr(s, 1, index(s, e) - 1)
+			gsub(/, | and /, "\n", s)
+			print s
+		}'
+}
+
 # man_text: the rendered man page, plain text.
 man_text() {
 	MANWIDTH=200 man -l "$MAN_PAGE" 2>/dev/null
 }
 
 # man_options_of COMMAND: the option tags (`-n, --id=ID`) of the man page's
-# "Options of COMMAND" subsection, one a line, split at ", ".
+# "Options of COMMAND" subsection, one a line, split at ", ".  A tag of up
+# to 6 characters shares its line with the description, which starts at
+# column 15.
 man_options_of() {
 	man_text | awk -v want="   Options of $1" '
 		/^   [^ ]/ || /^[^ ]/ { on = ($0 == want); next }
-		on && /^       -/ { sub(/^ +/, ""); print }' |
+		on && /^       -/ {
+			if (substr($0, 14, 1) == " ") $0 = substr($0, 1, 13)
+			sub(/^ +/, ""); print }' |
 		sed 's/, /\n/g' | sed 's/[= ].*//'
 }
 

@@ -5,21 +5,6 @@
 
 load helpers
 
-TRY="Try 'ublkctl --help' for more information."
-
-# exact_usage MESSAGE ARGS...: exit 2, exactly MESSAGE and the Try line.
-exact_usage() {
-	local msg=$1
-	shift
-	ublkctl "$@"
-	expect_status 2
-	[ -z "$output" ] || fail "a usage error printed on stdout"
-	[ "${#stderr_lines[@]}" -eq 2 ] || fail "expected the message and the Try line"
-	[ "${stderr_lines[0]}" = "$msg" ] || fail "expected: $msg"
-	[ "${stderr_lines[1]}" = "$TRY" ] || fail "expected: $TRY"
-	expect_no_new_state
-}
-
 @test "add --size: 2^64-1 and 2^63 bytes are more than the kernel's loff_t" {
 	exact_usage "ublkctl: add: invalid size '18446744073709551615' (less than 8E)" \
 		add -t null --size 18446744073709551615

@@ -88,7 +88,7 @@ load helpers
 	ublkctl list
 	expect_status 0
 	[ "${#lines[@]}" -eq 2 ] || fail "expected a header and one row"
-	[[ ${lines[0]} =~ ^ID\ +DEVICE\ +TARGET\ +STATE\ +SIZE\ +QUEUES\ +DEPTH\ +PID\ +FILES$ ]] ||
+	[[ ${lines[0]} =~ ^ID\ +DEVICE\ +TARGET\ +STATE\ +SIZE\ +QUEUES\ +DEPTH\ +PID\ +BPF\ +FILES$ ]] ||
 		fail "header"
 	read -r -a row <<<"${lines[1]}"
 	[ "${row[0]}" = "$ID" ] || fail "ID column"
@@ -99,7 +99,10 @@ load helpers
 	[ "${row[5]}" = 1 ] || fail "QUEUES column"
 	[ "${row[6]}" = 16 ] || fail "DEPTH column"
 	[ "${row[7]}" = "$pid" ] || fail "PID column"
-	[ "${row[8]}" = "$T/a.img,$T/b.img" ] || fail "FILES column"
+	local bpf=no
+	[ "$(dev_field "$ID" bpf)" = true ] && bpf=yes
+	[ "${row[8]}" = "$bpf" ] || fail "BPF column"
+	[ "${row[9]}" = "$T/a.img,$T/b.img" ] || fail "FILES column"
 	# a dead server shows its real state and no pid
 	kill -9 "$pid"
 	wait_state "$ID" quiesced
