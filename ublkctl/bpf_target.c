@@ -22,6 +22,7 @@
 
 #include "bpf_target.h"
 #include "ctrl.h"
+#include "struct_ops_link.h"
 #include "target.h"
 #include "trust.h"
 
@@ -289,7 +290,7 @@ static int prog_load(const struct bpf_prog_desc *d,
 		     char *why, size_t whylen)
 {
 	struct bpf_object *obj = NULL;
-	struct bpf_map *stats;
+	struct bpf_map *stats, *ops;
 	char pin[PATH_MAX];
 	void *skel;
 	int ret, fd;
@@ -307,11 +308,13 @@ static int prog_load(const struct bpf_prog_desc *d,
 		return ret;
 	}
 	stats = bpf_object__find_map_by_name(obj, "stats");
-	if (!stats || !bpf_object__find_map_by_name(obj, d->ops_map)) {
+	ops = bpf_object__find_map_by_name(obj, d->ops_map);
+	if (!stats || !ops) {
 		ret = -ENOENT;
 		why_set(why, whylen, "%s BPF program: maps missing", d->target);
 		goto fail;
 	}
+	struct_ops_register_through_link(ops);
 	ret = d->configure(skel, cfg);
 	if (ret) {
 		why_set(why, whylen, "%s BPF program: %s", d->target,

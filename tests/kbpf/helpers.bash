@@ -97,6 +97,11 @@ kbpf_serve_null_ops() {
 	[ "$SERVED" -eq 0 ]
 }
 
+# struct_ops_maps: the struct_ops maps alive (each keeps ublk_drv loaded)
+struct_ops_maps() {
+	bpftool map show | grep -E '^[0-9]+: struct_ops ' || true
+}
+
 # block_is_server_data DEV BLOCK: 4 KiB block BLOCK reads as the server's
 # 0x5a ('Z') filler
 block_is_server_data() {

@@ -60,6 +60,7 @@
 #include <bpf/libbpf.h>
 
 #include "ublk_abi.h"	/* ublkctl/ublk_abi.h: one copy of the uAPI */
+#include "struct_ops_link.h"	/* ublkctl/struct_ops_link.h */
 
 /* not used by ublkctl, so not in its uAPI header */
 #ifndef UBLK_U_CMD_QUIESCE_DEV
@@ -158,12 +159,13 @@ static __u32 load_ops(const char *obj_path, const char *map_name,
 	obj = bpf_object__open_file(obj_path, NULL);
 	if (!obj)
 		die(obj_path, errno);
-	ret = bpf_object__load(obj);
-	if (ret)
-		die("loading BPF object", ret);
 	map = bpf_object__find_map_by_name(obj, map_name);
 	if (!map)
 		die(map_name, ENOENT);
+	struct_ops_register_through_link(map);
+	ret = bpf_object__load(obj);
+	if (ret)
+		die("loading BPF object", ret);
 	link = bpf_map__attach_struct_ops(map);
 	if (!link)
 		die("registering struct_ops", errno);
@@ -522,6 +524,9 @@ static int cmd_load(int argc, char **argv)
 		if (sleepable)
 			bpf_program__set_flags(prog, bpf_program__flags(prog) |
 					       BPF_F_SLEEPABLE);
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			struct_ops_register_through_link(map);
 	ret = bpf_object__load(obj);
 	if (ret) {
 		fprintf(stderr, "kbpf: %s: load failed: %s\n", argv[1],

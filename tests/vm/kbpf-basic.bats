@@ -124,8 +124,12 @@ teardown_file() { kbpf_teardown_file; }
 	[[ "$output" == *"not supported"* ]]
 	block_is_server_data "$DEV" 0
 	kbpf_stop
+	local before
+	before=$(struct_ops_maps)
 	run "$KBPF" serve -N -p "$PROGS/basic.bpf.o:null_ops"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"SET_PARAMS"* ]]
+	# a loader that dies leaves no program registered (struct_ops links)
+	[ "$(struct_ops_maps)" = "$before" ]
 	kbpf_check_dmesg
 }
