@@ -105,9 +105,8 @@ check-debug: deps
 	kernel/build debug >/dev/null
 	KERNEL_FLAVOR=debug VM_SUITE="$(DEBUG_SUITE)" tests/check vm
 
-# ublk_drv.ko load, unload and reload with BPF programs, in a boot of its
-# own: it needs a module nobody else has used yet (in the full VM suite,
-# earlier tests leave references on it; see the session-4 note).
+# ublk_drv.ko load, unload and reload with BPF programs, alone in a boot
+# (make check runs them first in its VM boot).
 check-module: test-progs kernel
 	tests/vm/run bats --tap tests/module
 
