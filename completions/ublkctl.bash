@@ -7,7 +7,7 @@
 # Nothing is printed when there is no device, no driver or no jq.
 
 _ublkctl_commands='add del list recover features'
-_ublkctl_targets='null loop stripe'
+_ublkctl_targets='null loop stripe qcow2'
 
 # _ublkctl_options COMMAND: the options COMMAND accepts
 _ublkctl_options()
@@ -15,7 +15,7 @@ _ublkctl_options()
 	case $1 in
 	add)
 		echo '-t --target -f --file -n --id -q --queues -d --depth' \
-			'--size --chunk-size --block-size --read-only' \
+			'--size --chunk-size --cache-size --block-size --read-only' \
 			'--zero-copy= --bpf= --shared --no-recovery --foreground -v --verbose' \
 			'--help'
 		;;
@@ -86,7 +86,7 @@ _ublkctl_value()
 		mapfile -t COMPREPLY < <(compgen \
 			-W '4K 8K 16K 32K 64K 128K 256K 512K 1M' -- "$cur")
 		;;
-	-q | --queues | -d | --depth | --size) ;;
+	-q | --queues | -d | --depth | --size | --cache-size) ;;
 	*) return 1 ;;
 	esac
 	return 0
