@@ -573,6 +573,17 @@ static int commit_pending(struct qcow2 *img, bool need_sync)
 	return ret;
 }
 
+/* The end of a write or zeroing that left ret: map what is pending, or on
+ * an error forget it (the data went to new clusters only; they leak). */
+static int end_pending(struct qcow2 *img, int ret, bool need_sync)
+{
+	if (!ret)
+		return commit_pending(img, need_sync);
+	img->npend = 0;
+	img->pend_free = false;
+	return ret;
+}
+
 static bool needs_release(const struct qcow2 *img, uint64_t e)
 {
 	enum ckind k = classify(img, e);
@@ -809,12 +820,7 @@ int qcow2_write(struct qcow2 *img, const void *buf, uint64_t off,
 		off += piece;
 		len -= piece;
 	}
-	if (ret) {
-		img->npend = 0;
-		img->pend_free = false;
-		return ret;
-	}
-	return commit_pending(img, true);
+	return end_pending(img, ret, true);
 }
 
 int qcow2_zero(struct qcow2 *img, uint64_t off, uint64_t len, bool discard)
@@ -857,12 +863,7 @@ int qcow2_zero(struct qcow2 *img, uint64_t off, uint64_t len, bool discard)
 		off += piece;
 		len -= piece;
 	}
-	if (ret) {
-		img->npend = 0;
-		img->pend_free = false;
-		return ret;
-	}
-	return commit_pending(img, false);
+	return end_pending(img, ret, false);
 }
 
 int qcow2_flush(struct qcow2 *img)
@@ -891,55 +892,57 @@ static uint64_t get64(const uint8_t *p)
  * byte 200 + n for each permission others may not have (n: 0 consistent
  * read, 1 write, 3 resize).  Read-only users still forbid writers.
  */
+/*
+ * One lock byte: take it shared (check false), or see whether another
+ * process holds it (check true).  0 if that went well, 1 on a conflict,
+ * -1 if the file system has no such locks.
+ */
+static int lock_byte(int fd, bool check, unsigned byte)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = check ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	if (check)
+		return fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
+		       fl.l_type == F_UNLCK ? 0 : 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EINVAL || errno == ENOLCK || errno == EOPNOTSUPP ?
+	       -1 : 1;
+}
+
 static int take_locks(int fd, bool write, const char *path, char *why,
 		      size_t whylen)
 {
 	static const char *const perm_name[] = { "consistent read", "write",
 		"write unchanged", "resize" };
 	unsigned held = write ? 0x0b : 0x01, unshared = 0x0a;
-	struct flock fl;
 
-	for (unsigned n = 0; n < 4; n++) {
-		for (unsigned base = 100; base <= 200; base += 100) {
-			unsigned set = base == 100 ? held : unshared;
+	/* first take our bytes; then what we use must not be forbidden,
+	 * and what we forbid not used */
+	for (int check = 0; check <= 1; check++) {
+		for (unsigned n = 0; n < 4; n++) {
+			unsigned at100 = check ? unshared : held;
+			unsigned at200 = check ? held : unshared;
+			int r = 0;
 
-			if (!(set & (1U << n)))
-				continue;
-			memset(&fl, 0, sizeof(fl));
-			fl.l_type = F_RDLCK;
-			fl.l_whence = SEEK_SET;
-			fl.l_start = base + n;
-			fl.l_len = 1;
-			if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-				continue;
-			if (errno == EINVAL || errno == ENOLCK ||
-			    errno == EOPNOTSUPP)
+			if (at100 & (1U << n))
+				r = lock_byte(fd, check, 100 + n);
+			if (!r && (at200 & (1U << n)))
+				r = lock_byte(fd, check, 200 + n);
+			if (r < 0)
 				return 0;	/* no locks on this fs */
-			snprintf(why, whylen, "%s: failed to get the \"%s\" "
-				 "lock: the image is in use by another process",
-				 path, perm_name[n]);
-			return -1;
-		}
-	}
-	/* what we use must not be forbidden; what we forbid, not used */
-	for (unsigned n = 0; n < 4; n++) {
-		for (unsigned base = 100; base <= 200; base += 100) {
-			unsigned set = base == 100 ? unshared : held;
-
-			if (!(set & (1U << n)))
-				continue;
-			memset(&fl, 0, sizeof(fl));
-			fl.l_type = F_WRLCK;
-			fl.l_whence = SEEK_SET;
-			fl.l_start = base + n;
-			fl.l_len = 1;
-			if (fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
-			    fl.l_type == F_UNLCK)
-				continue;
-			snprintf(why, whylen, "%s: failed to get the \"%s\" "
-				 "lock: the image is in use by another process",
-				 path, perm_name[n]);
-			return -1;
+			if (r) {
+				snprintf(why, whylen, "%s: failed to get the "
+					 "\"%s\" lock: the image is in use "
+					 "by another process", path,
+					 perm_name[n]);
+				return -1;
+			}
 		}
 	}
 	return 0;

@@ -85,48 +85,64 @@ static void qcow2_tgt_set_params(const struct dev_config *cfg,
 }
 
 /*
- * Issue the request on the fast path if every cluster of it allows that:
- * true with the sub-ops queued, false if nothing was queued.  Under the
- * lock.
+ * The most target IOs (host-cluster runs) one request goes out as on the
+ * fast path; a request more fragmented than that takes the slow path.
+ */
+#define QCOW2_MAX_RUNS	32
+
+/* a range of the request that is contiguous in the image file */
+struct run {
+	uint64_t host;
+	uint32_t off;		/* in the request's data */
+	uint32_t len;
+};
+
+static unsigned qcow2_tgt_max_subops(const struct dev_config *cfg)
+{
+	(void)cfg;
+	return QCOW2_MAX_RUNS;
+}
+
+/*
+ * Issue the request on the fast path if every cluster of it allows that
+ * and it makes at most max_subs runs: true with the sub-ops queued, false
+ * if nothing was queued (*err: 0, or -errno of a metadata error).  Under
+ * the lock.
  */
 static bool fast_rw(struct ublk_queue *q, unsigned tag, bool write,
 		    uint64_t off, uint32_t len, int *err)
 {
 	uint32_t cs = qcow2_cluster_size(image), done;
-	uint64_t host, run_host = 0;
-	uint32_t run_off = 0, run_len = 0;
+	unsigned max = q->max_subs < QCOW2_MAX_RUNS ? q->max_subs :
+		       QCOW2_MAX_RUNS, n = 0;
+	struct run runs[QCOW2_MAX_RUNS];
+	uint64_t host;
 	int r;
 
 	for (done = 0; done < len;) {
 		uint32_t piece = cs - (uint32_t)((off + done) & (cs - 1));
 
+		if (piece > len - done)
+			piece = len - done;
 		r = qcow2_map(image, off + done, write, &host);
 		if (r <= 0) {
 			*err = r;
 			return false;
 		}
-		done += piece < len - done ? piece : len - done;
-	}
-	io_begin(q, tag, (int)len);
-	for (done = 0; done < len;) {
-		uint32_t piece = cs - (uint32_t)((off + done) & (cs - 1));
-
-		if (piece > len - done)
-			piece = len - done;
-		qcow2_map(image, off + done, write, &host);
-		if (run_len && run_host + run_len == host) {
-			run_len += piece;
+		if (n && runs[n - 1].host + runs[n - 1].len == host) {
+			runs[n - 1].len += piece;
+		} else if (n == max) {
+			*err = 0;	/* too fragmented: the slow path */
+			return false;
 		} else {
-			if (run_len)
-				tgt_rw(q, tag, write, 0, run_off, run_len,
-				       run_host, 0);
-			run_host = host;
-			run_off = done;
-			run_len = piece;
+			runs[n++] = (struct run){ host, done, piece };
 		}
 		done += piece;
 	}
-	tgt_rw(q, tag, write, 0, run_off, run_len, run_host, 0);
+	io_begin(q, tag, (int)len);
+	for (unsigned i = 0; i < n; i++)
+		tgt_rw(q, tag, write, 0, runs[i].off, runs[i].len,
+		       runs[i].host, 0);
 	io_queued(q, tag);
 	return true;
 }
@@ -192,6 +208,7 @@ const struct target_ops target_qcow2 = {
 	.opts = TGT_OPT_CACHE,
 	.open = qcow2_tgt_open,
 	.set_params = qcow2_tgt_set_params,
+	.max_subops = qcow2_tgt_max_subops,
 	.queue_io = qcow2_tgt_queue_io,
 	.describe = qcow2_tgt_describe,
 };
