@@ -128,7 +128,7 @@ check_no_corruption() {
 		fio_pid=$!
 		sleep "0.$((RANDOM % 9 + 1))"
 		kill -9 "$(server_pid "$ID")"
-		"$UBLKCTL" del -n "$ID" || fail "round $round: del failed"
+		"$UBLKCTL" del --force -n "$ID" || fail "round $round: del failed"
 		wait "$fio_pid" || true
 		check_no_corruption "$img"
 	done
