@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # The qcow2 target: QEMU images written and read through the device, with
 # qemu-img and qemu-io (QEMU's own tools) as the independent oracles.
+# Images are small (TCG is slow); every test ends with del, qemu-img check
+# and a comparison of what QEMU reads with what the device read.
 
 load helpers
 
@@ -8,12 +10,12 @@ setup_file() {
 	command -v qemu-img >/dev/null || skip "qemu-img missing (make deps)"
 }
 
-# dev_sum DEV: sha256 of what the device reads.
+# dev_sum DEV [COUNT]: sha256 of what the device reads (COUNT MiB: all).
 dev_sum() {
-	dd if="$1" bs=1M iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1
+	dd if="$1" bs=1M ${2:+count=$2} iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1
 }
 
-# image_sum IMG: sha256 of the image's virtual disk, as QEMU reads it.
+# image_sum IMG [ARGS...]: sha256 of the image's virtual disk, as QEMU reads it.
 image_sum() {
 	qemu-img convert -O raw "$@" "$T/conv.raw" || fail "qemu-img convert failed"
 	sha256sum <"$T/conv.raw" | cut -d' ' -f1
@@ -26,34 +28,80 @@ check_clean() {
 	grep -q "No errors were found" <<<"$output" || fail "qemu-img check $1 not clean"
 }
 
+# fio_rw DEV SIZE MAXBS [QD]: random writes of 512 B..MAXBS over the first
+# SIZE of DEV, then a crc32c verify of all of them.
+fio_rw() {
+	run fio --name=w --ioengine=io_uring --direct=1 --filename="$1" \
+		--rw=randwrite --bsrange=512-"$3" --iodepth="${4:-16}" --size="$2" \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+	[ "$status" -eq 0 ] || fail "fio write+verify on $1 failed"
+}
+
+# del_check IMG [CONVERT ARGS...]: delete the device, the image must be
+# clean and read as the device did.
+del_check() {
+	local img=$1 sum
+	shift
+	sum=$(dev_sum "$DEV")
+	"$UBLKCTL" del -n "$ID" || fail "del failed"
+	check_clean "$img"
+	[ "$(image_sum "$@" "$img")" = "$sum" ] || fail "$img: qemu-img convert differs from the device"
+}
+
 @test "qcow2: fio verify on new images (4K/64K/2M clusters, compat 0.10/1.1, refcount bits 1/16/64); qemu-img check clean, convert equals the device" {
-	local conf cs compat bits sum
+	local conf cs compat bits
 	for conf in 65536:1.1:16 4096:0.10:16 2M:1.1:64 4096:1.1:1; do
 		IFS=: read -r cs compat bits <<<"$conf"
 		rm -f "$T/d.qcow2"
 		qemu-img create -q -f qcow2 -o cluster_size=$cs,compat=$compat,refcount_bits=$bits \
-			"$T/d.qcow2" 40M || fail "qemu-img create $conf"
+			"$T/d.qcow2" 16M || fail "qemu-img create $conf"
 		add_dev -t qcow2 -f "$T/d.qcow2"
-		[ "$(blockdev --getsize64 "$DEV")" -eq $((40 << 20)) ] || fail "$conf: size"
-		fio_verify "$DEV"
-		sum=$(dev_sum "$DEV")
-		"$UBLKCTL" del -n "$ID" || fail "del failed"
-		check_clean "$T/d.qcow2"
-		[ "$(image_sum "$T/d.qcow2")" = "$sum" ] || fail "$conf: qemu-img convert differs from the device"
+		[ "$(blockdev --getsize64 "$DEV")" -eq $((16 << 20)) ] || fail "$conf: size"
+		run fio --ioengine=io_uring --direct=1 --verify=crc32c --do_verify=1 \
+			--verify_fatal=1 --verify_state_save=0 --filename="$DEV" \
+			--name=rand-4k-1m-qd32 --rw=randwrite --bsrange=4k-1M --iodepth=32 \
+				--offset=0 --size=8M \
+			--name=seq-4k-256k-qd8 --rw=write --bsrange=4k-256k --iodepth=8 \
+				--offset=8M --size=8M
+		[ "$status" -eq 0 ] || fail "$conf: fio write+verify failed"
+		del_check "$T/d.qcow2"
 	done
 	expect_nothing_left
 }
 
+@test "qcow2: requests over many host-cluster runs: in place on the fast path (16 runs), the slow path past 32" {
+	local img=$T/f.qcow2 i cmds=()
+	# 256 clusters of 4K written last to first: no two neighbours are
+	# neighbours in the file, every cluster is a run of its own
+	for ((i = 255; i >= 0; i--)); do
+		cmds+=(-c "write -P $((i % 251 + 1)) $((i * 4096)) 4k")
+	done
+	qemu-img create -q -f qcow2 -o cluster_size=4096 "$img" 2M
+	qemu-io "${cmds[@]}" "$img" >/dev/null || fail "qemu-io write failed"
+	qemu-img convert -O raw "$img" "$T/want.raw"
+	add_dev -t qcow2 -f "$img"
+	cmp <(dd if="$DEV" bs=64k count=16 iflag=direct 2>/dev/null) <(head -c 1M "$T/want.raw") ||
+		fail "64K reads (16 runs each) read wrong"
+	cmp <(dd if="$DEV" bs=1M count=1 iflag=direct 2>/dev/null) <(head -c 1M "$T/want.raw") ||
+		fail "a 1M read (256 runs) reads wrong"
+	random_file "$T/new.raw" $((1 << 20))
+	dd if="$T/new.raw" of="$DEV" bs=64k oflag=direct 2>/dev/null || fail "64K writes failed"
+	cmp <(dd if="$DEV" bs=1M count=1 iflag=direct 2>/dev/null) "$T/new.raw" ||
+		fail "64K writes in place read back wrong"
+	random_file "$T/new.raw" $((1 << 20))
+	dd if="$T/new.raw" of="$DEV" bs=1M oflag=direct 2>/dev/null || fail "a 1M write failed"
+	cmp <(dd if="$DEV" bs=64k count=16 iflag=direct 2>/dev/null) "$T/new.raw" ||
+		fail "a 1M write in place reads back wrong"
+	del_check "$img"
+}
+
 @test "qcow2: a tiny L2 cache (--cache-size) and two queues: fio verify, check clean, the state keeps the cache size" {
-	local sum
-	qemu-img create -q -f qcow2 -o cluster_size=4096 "$T/c.qcow2" 40M
+	# 2K clusters: 32 L2 tables of 512K for the 8 the cache holds
+	qemu-img create -q -f qcow2 -o cluster_size=2048 "$T/c.qcow2" 16M
 	add_dev -t qcow2 -f "$T/c.qcow2" --cache-size 16K -q 2
 	grep -q '"cache_size":16384' "$STATE_DIR/$ID.json" || fail "state lacks the cache size"
-	fio_verify "$DEV"
-	sum=$(dev_sum "$DEV")
-	"$UBLKCTL" del -n "$ID" || fail "del failed"
-	check_clean "$T/c.qcow2"
-	[ "$(image_sum "$T/c.qcow2")" = "$sum" ] || fail "convert differs from the device"
+	fio_rw "$DEV" 16M 1M 32
+	del_check "$T/c.qcow2"
 }
 
 @test "qcow2: data written by qemu-io reads back right, read-only device" {
@@ -70,34 +118,28 @@ check_clean() {
 }
 
 @test "qcow2: compressed images (zlib, zstd) read right; writes copy the clusters out" {
-	local ct sum
-	random_file "$T/src.raw" $((8 << 20))
-	dd if=/dev/zero of="$T/src.raw" bs=1M count=2 seek=8 2>/dev/null
+	local ct
+	random_file "$T/src.raw" $((4 << 20))
+	dd if=/dev/zero of="$T/src.raw" bs=1M count=1 seek=4 2>/dev/null
 	for ct in zlib zstd; do
 		qemu-img convert -c -O qcow2 -o compression_type=$ct "$T/src.raw" "$T/c.qcow2" ||
 			fail "qemu-img convert -c ($ct)"
 		add_dev -t qcow2 -f "$T/c.qcow2"
 		[ "$(dev_sum "$DEV")" = "$(sha256sum <"$T/src.raw" | cut -d' ' -f1)" ] ||
 			fail "$ct: compressed image reads wrong"
-		run fio --name=w --ioengine=io_uring --direct=1 --filename="$DEV" \
-			--rw=randwrite --bsrange=512-128k --iodepth=16 --io_size=4M \
-			--verify=crc32c --verify_state_save=0
-		[ "$status" -eq 0 ] || fail "$ct: fio verify over compressed clusters failed"
-		sum=$(dev_sum "$DEV")
-		"$UBLKCTL" del -n "$ID" || fail "del failed"
-		check_clean "$T/c.qcow2"
-		[ "$(image_sum "$T/c.qcow2")" = "$sum" ] || fail "$ct: convert differs after writes"
+		fio_rw "$DEV" 5M 128k
+		del_check "$T/c.qcow2"
 	done
 }
 
 @test "qcow2: backing chain of three (raw, qcow2, qcow2, relative names) reads right, writes touch only the top; list shows the chain" {
-	local sum json
+	local json
 	mkdir -p "$T/imgs"
-	random_file "$T/imgs/base.raw" $((24 << 20))
+	random_file "$T/imgs/base.raw" $((8 << 20))
 	(cd "$T/imgs" &&
-		qemu-img create -q -f qcow2 -b base.raw -F raw mid.qcow2 24M &&
-		qemu-io -c 'write -P 0x5a 1M 3M' -c 'write -P 0x6b 9999k 7k' mid.qcow2 >/dev/null &&
-		qemu-img create -q -f qcow2 -o cluster_size=4096 -b mid.qcow2 -F qcow2 top.qcow2 24M &&
+		qemu-img create -q -f qcow2 -b base.raw -F raw mid.qcow2 8M &&
+		qemu-io -c 'write -P 0x5a 1M 2M' -c 'write -P 0x6b 4999k 7k' mid.qcow2 >/dev/null &&
+		qemu-img create -q -f qcow2 -o cluster_size=4096 -b mid.qcow2 -F qcow2 top.qcow2 8M &&
 		qemu-io -c 'write -P 0x7c 2M 5k' top.qcow2 >/dev/null) || fail "chain setup"
 	(cd "$T/imgs" && sha256sum base.raw mid.qcow2) >"$T/lower.sums"
 	add_dev -t qcow2 -f "$T/imgs/top.qcow2"
@@ -108,61 +150,44 @@ check_clean() {
 	[ "$(jq -r .target <<<"$json")" = qcow2 ] || fail "list: target"
 	[ "$(jq -c .files <<<"$json")" = "[\"$T/imgs/top.qcow2\"]" ] || fail "list: files"
 	[ "$(image_sum "$T/imgs/top.qcow2" -U)" = "$(dev_sum "$DEV")" ] || fail "chain reads wrong"
-	run fio --name=w --ioengine=io_uring --direct=1 --filename="$DEV" \
-		--rw=randwrite --bsrange=512-64k --iodepth=16 --io_size=6M \
-		--verify=crc32c --verify_state_save=0
-	[ "$status" -eq 0 ] || fail "fio verify on the chain failed"
-	sum=$(dev_sum "$DEV")
-	"$UBLKCTL" del -n "$ID" || fail "del failed"
+	fio_rw "$DEV" 8M 64k
+	del_check "$T/imgs/top.qcow2"
 	(cd "$T/imgs" && sha256sum -c --quiet "$T/lower.sums") || fail "a backing file changed"
-	check_clean "$T/imgs/top.qcow2"
-	[ "$(image_sum "$T/imgs/top.qcow2")" = "$sum" ] || fail "convert differs after writes"
 }
 
 @test "qcow2: an internal snapshot keeps its content after writes through the device" {
-	local before after
-	random_file "$T/src.raw" $((16 << 20))
+	random_file "$T/src.raw" $((8 << 20))
 	qemu-img convert -O qcow2 "$T/src.raw" "$T/s.qcow2"
 	qemu-img snapshot -c snap1 "$T/s.qcow2" || fail "snapshot -c"
-	before=$(sha256sum <"$T/src.raw" | cut -d' ' -f1)
 	add_dev -t qcow2 -f "$T/s.qcow2"
-	fio_verify_small() {
-		run fio --name=w --ioengine=io_uring --direct=1 --filename="$DEV" \
-			--rw=randwrite --bsrange=512-256k --iodepth=32 --io_size=8M \
-			--verify=crc32c --verify_state_save=0
-		[ "$status" -eq 0 ] || fail "fio verify failed"
-	}
-	fio_verify_small
-	after=$(dev_sum "$DEV")
-	"$UBLKCTL" del -n "$ID" || fail "del failed"
-	check_clean "$T/s.qcow2"
-	[ "$(image_sum -l snap1 "$T/s.qcow2")" = "$before" ] || fail "the snapshot changed"
-	[ "$(image_sum "$T/s.qcow2")" = "$after" ] || fail "the active image differs from the device"
+	fio_rw "$DEV" 8M 256k 32
+	del_check "$T/s.qcow2"
+	[ "$(image_sum -l snap1 "$T/s.qcow2")" = "$(sha256sum <"$T/src.raw" | cut -d' ' -f1)" ] ||
+		fail "the snapshot changed"
 }
 
 @test "qcow2: discard and write-zeroes read back zeroes, image stays clean" {
-	local sum
-	random_file "$T/src.raw" $((16 << 20))
+	random_file "$T/src.raw" $((8 << 20))
 	qemu-img convert -O qcow2 "$T/src.raw" "$T/z.qcow2"
 	add_dev -t qcow2 -f "$T/z.qcow2"
 	[ "$(cat /sys/block/ublkb$ID/queue/discard_max_bytes)" -gt 0 ] || fail "no discard"
 	blkdiscard -z -o $((1 << 20)) -l $((2 << 20)) "$DEV" || fail "zeroout"
 	blkdiscard -z -o $((5 << 20)) -l 12288 "$DEV" || fail "partial zeroout"
-	blkdiscard -o $((8 << 20)) -l $((4 << 20)) "$DEV" || fail "discard"
+	blkdiscard -o $((6 << 20)) -l $((2 << 20)) "$DEV" || fail "discard"
 	cmp -n $((2 << 20)) <(dd if="$DEV" bs=1M skip=1 count=2 iflag=direct 2>/dev/null) /dev/zero ||
 		fail "zeroed range does not read as zeroes"
 	cmp -n 12288 <(dd if="$DEV" bs=4k skip=1280 count=3 iflag=direct 2>/dev/null) /dev/zero ||
 		fail "partly zeroed cluster does not read as zeroes"
 	cmp <(dd if="$DEV" bs=1M count=1 iflag=direct 2>/dev/null) <(head -c 1M "$T/src.raw") ||
 		fail "data before the zeroed range changed"
-	sum=$(dev_sum "$DEV")
-	"$UBLKCTL" del -n "$ID" || fail "del failed"
-	check_clean "$T/z.qcow2"
-	[ "$(image_sum "$T/z.qcow2")" = "$sum" ] || fail "convert differs from the device"
+	cmp <(dd if="$DEV" bs=4k skip=1283 count=253 iflag=direct 2>/dev/null) \
+		<(tail -c +$(((5 << 20) + 12288 + 1)) "$T/src.raw" | head -c $((253 * 4096))) ||
+		fail "data after the partly zeroed range changed"
+	del_check "$T/z.qcow2"
 }
 
 @test "qcow2: ext4 mkfs, copy, umount, qemu-img check, remount, checksums" {
-	qemu-img create -q -f qcow2 "$T/e.qcow2" 64M
+	qemu-img create -q -f qcow2 "$T/e.qcow2" 32M
 	add_dev -t qcow2 -f "$T/e.qcow2"
 	ext4_roundtrip "$DEV"
 	"$UBLKCTL" del -n "$ID" || fail "del failed"
@@ -173,4 +198,6 @@ check_clean() {
 	(cd "$MNT/src" && sha256sum -c --quiet "$T/sums") || fail "checksums differ after re-add"
 	umount "$MNT" || fail "umount"
 	MNT=
+	"$UBLKCTL" del -n "$ID" || fail "del failed"
+	expect_nothing_left
 }
