@@ -54,15 +54,15 @@ del_check() {
 		IFS=: read -r cs compat bits <<<"$conf"
 		rm -f "$T/d.qcow2"
 		qemu-img create -q -f qcow2 -o cluster_size=$cs,compat=$compat,refcount_bits=$bits \
-			"$T/d.qcow2" 16M || fail "qemu-img create $conf"
+			"$T/d.qcow2" 8M || fail "qemu-img create $conf"
 		add_dev -t qcow2 -f "$T/d.qcow2"
-		[ "$(blockdev --getsize64 "$DEV")" -eq $((16 << 20)) ] || fail "$conf: size"
+		[ "$(blockdev --getsize64 "$DEV")" -eq $((8 << 20)) ] || fail "$conf: size"
 		run fio --ioengine=io_uring --direct=1 --verify=crc32c --do_verify=1 \
 			--verify_fatal=1 --verify_state_save=0 --filename="$DEV" \
 			--name=rand-4k-1m-qd32 --rw=randwrite --bsrange=4k-1M --iodepth=32 \
-				--offset=0 --size=8M \
+				--offset=0 --size=4M \
 			--name=seq-4k-256k-qd8 --rw=write --bsrange=4k-256k --iodepth=8 \
-				--offset=8M --size=8M
+				--offset=4M --size=4M
 		[ "$status" -eq 0 ] || fail "$conf: fio write+verify failed"
 		del_check "$T/d.qcow2"
 	done
@@ -119,15 +119,15 @@ del_check() {
 
 @test "qcow2: compressed images (zlib, zstd) read right; writes copy the clusters out" {
 	local ct
-	random_file "$T/src.raw" $((4 << 20))
-	dd if=/dev/zero of="$T/src.raw" bs=1M count=1 seek=4 2>/dev/null
+	random_file "$T/src.raw" $((2 << 20))
+	dd if=/dev/zero of="$T/src.raw" bs=1M count=1 seek=2 2>/dev/null
 	for ct in zlib zstd; do
 		qemu-img convert -c -O qcow2 -o compression_type=$ct "$T/src.raw" "$T/c.qcow2" ||
 			fail "qemu-img convert -c ($ct)"
 		add_dev -t qcow2 -f "$T/c.qcow2"
 		[ "$(dev_sum "$DEV")" = "$(sha256sum <"$T/src.raw" | cut -d' ' -f1)" ] ||
 			fail "$ct: compressed image reads wrong"
-		fio_rw "$DEV" 5M 128k
+		fio_rw "$DEV" 3M 128k
 		del_check "$T/c.qcow2"
 	done
 }
@@ -135,11 +135,11 @@ del_check() {
 @test "qcow2: backing chain of three (raw, qcow2, qcow2, relative names) reads right, writes touch only the top; list shows the chain" {
 	local json
 	mkdir -p "$T/imgs"
-	random_file "$T/imgs/base.raw" $((8 << 20))
+	random_file "$T/imgs/base.raw" $((4 << 20))
 	(cd "$T/imgs" &&
-		qemu-img create -q -f qcow2 -b base.raw -F raw mid.qcow2 8M &&
-		qemu-io -c 'write -P 0x5a 1M 2M' -c 'write -P 0x6b 4999k 7k' mid.qcow2 >/dev/null &&
-		qemu-img create -q -f qcow2 -o cluster_size=4096 -b mid.qcow2 -F qcow2 top.qcow2 8M &&
+		qemu-img create -q -f qcow2 -b base.raw -F raw mid.qcow2 4M &&
+		qemu-io -c 'write -P 0x5a 1M 2M' -c 'write -P 0x6b 3999k 7k' mid.qcow2 >/dev/null &&
+		qemu-img create -q -f qcow2 -o cluster_size=4096 -b mid.qcow2 -F qcow2 top.qcow2 4M &&
 		qemu-io -c 'write -P 0x7c 2M 5k' top.qcow2 >/dev/null) || fail "chain setup"
 	(cd "$T/imgs" && sha256sum base.raw mid.qcow2) >"$T/lower.sums"
 	add_dev -t qcow2 -f "$T/imgs/top.qcow2"
@@ -150,7 +150,7 @@ del_check() {
 	[ "$(jq -r .target <<<"$json")" = qcow2 ] || fail "list: target"
 	[ "$(jq -c .files <<<"$json")" = "[\"$T/imgs/top.qcow2\"]" ] || fail "list: files"
 	[ "$(image_sum "$T/imgs/top.qcow2" -U)" = "$(dev_sum "$DEV")" ] || fail "chain reads wrong"
-	fio_rw "$DEV" 8M 64k
+	fio_rw "$DEV" 4M 64k
 	del_check "$T/imgs/top.qcow2"
 	(cd "$T/imgs" && sha256sum -c --quiet "$T/lower.sums") || fail "a backing file changed"
 }
