@@ -573,8 +573,8 @@ static int commit_pending(struct qcow2 *img, bool need_sync)
 	return ret;
 }
 
-/* The end of a write or zeroing that left ret: map what is pending, or on
- * an error forget it (the data went to new clusters only; they leak). */
+/* The end of a write or zeroing that came to ret: map what is pending,
+ * or after an error forget it (the clusters allocated for it leak). */
 static int end_pending(struct qcow2 *img, int ret, bool need_sync)
 {
 	if (!ret)
@@ -888,11 +888,6 @@ static uint64_t get64(const uint8_t *p)
 	while (0)
 
 /*
- * QEMU's image locks: byte 100 + n held for each permission n used,
- * byte 200 + n for each permission others may not have (n: 0 consistent
- * read, 1 write, 3 resize).  Read-only users still forbid writers.
- */
-/*
  * One lock byte: take it shared (check false), or see whether another
  * process holds it (check true).  0 if that went well, 1 on a conflict,
  * -1 if the file system has no such locks.
@@ -915,6 +910,11 @@ static int lock_byte(int fd, bool check, unsigned byte)
 	       -1 : 1;
 }
 
+/*
+ * QEMU's image locks: byte 100 + n held for each permission n used,
+ * byte 200 + n for each permission others may not have (n: 0 consistent
+ * read, 1 write, 3 resize).  Read-only users still forbid writers.
+ */
 static int take_locks(int fd, bool write, const char *path, char *why,
 		      size_t whylen)
 {
