@@ -45,6 +45,23 @@ wait_writes() {
 	fail "device $1 did not complete $2 writes"
 }
 
+# wait_write_locked IMG: poll /proc/locks until some process holds QEMU's
+# "write" lock byte (101) of IMG (10 s).  Probing with qemu-io instead
+# would race the holder for the lock: a probe that opens the image first
+# makes the holder fail to open it.
+wait_write_locked() {
+	local ino i
+	ino=$(stat -c %i "$1")
+	for i in $(seq 200); do
+		# lines: N: OFDLCK ADVISORY READ -1 MAJ:MIN:INODE START END
+		awk -v ino="$ino" '$2 == "OFDLCK" && $(NF - 2) ~ (":" ino "$") &&
+			$(NF - 1) <= 101 && $NF >= 101 { f = 1 } END { exit !f }' /proc/locks &&
+			return 0
+		sleep 0.05
+	done
+	fail "no process holds the write lock of $1: $(cat /proc/locks)"
+}
+
 # check_no_corruption IMG: qemu-img check exits 0 (clean) or 3 (leaks only).
 check_no_corruption() {
 	run qemu-img check "$1"
@@ -120,11 +137,7 @@ check_no_corruption() {
 	qemu-io -c 'sleep 100000' "$img" >/dev/null 2>&1 &
 	qpid=$!
 	FG_PIDS+=("$qpid")
-	# qemu-io holds its locks once the image is open
-	for _ in $(seq 100); do
-		qemu-io -c 'read 0 512' "$img" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
+	wait_write_locked "$img"
 	bad_add "$img: failed to get the \"write\" lock: the image is in use by another process" \
 		-t qcow2 -f "$img"
 	bad_add "$img: failed to get the \"write\" lock: the image is in use by another process" \
