@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 include libbpf.mk
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Iublkctl -I$(BUILD)/gen -DUBLKCTL_VERSION='"$(VERSION)"' $(LIBBPF_CFLAGS)
-LDLIBS += -luring -ljson-c $(LIBBPF_LIBS) -lpthread
+LDLIBS += -luring -ljson-c $(LIBBPF_LIBS) -lpthread -lz -lzstd
 
 SRCS := $(wildcard ublkctl/*.c)
 OBJS := $(patsubst ublkctl/%.c,$(OBJ)/%.o,$(SRCS))

@@ -7,7 +7,7 @@
 # Nothing is printed when there is no device, no driver or no jq.
 
 _ublkctl_commands='add del list recover features'
-_ublkctl_targets='null loop stripe'
+_ublkctl_targets='null loop stripe qcow2'
 # the columns of `list -o`, as `ublkctl list --help` lists them
 _ublkctl_columns='ID DEVICE TARGET STATE SIZE BLKSZ CHUNK QUEUES DEPTH PID
 	ZC RECOVERY BPF HANDLED REDIRECTED FILES'
@@ -18,7 +18,7 @@ _ublkctl_options()
 	case $1 in
 	add)
 		echo '-t --target -f --file -n --id -q --queues -d --depth' \
-			'--size --chunk-size --block-size --read-only' \
+			'--size --chunk-size --cache-size --block-size --read-only' \
 			'--zero-copy= --bpf= --shared --no-recovery --foreground -v --verbose' \
 			'--help'
 		;;
@@ -96,7 +96,7 @@ _ublkctl_value()
 		mapfile -t COMPREPLY < <(compgen \
 			-W '4K 8K 16K 32K 64K 128K 256K 512K 1M' -- "$cur")
 		;;
-	-q | --queues | -d | --depth | --size) ;;
+	-q | --queues | -d | --depth | --size | --cache-size) ;;
 	*) return 1 ;;
 	esac
 	return 0

@@ -23,13 +23,16 @@ enum {
 	OPT_NO_RECOVERY,
 	OPT_FOREGROUND,
 	OPT_SHARED,
-	OPT_BPF,	/* the last: seen[] counts up to it */
+	OPT_BPF,
+	OPT_CACHE,
+	OPT_LAST = OPT_CACHE,	/* seen[] counts up to it */
 };
 
 static const struct argp_option add_options[] = {
-	{ "target", 't', "TARGET", 0, "Target: null, loop or stripe", 0 },
+	{ "target", 't', "TARGET", 0, "Target: null, loop, stripe or qcow2", 0 },
 	{ "file", 'f', "FILE", 0,
-	  "Backing file or block device (loop: 1, stripe: 2-8)", 0 },
+	  "Backing file or block device (loop: 1, stripe: 2-8), or the "
+	  "qcow2 image", 0 },
 	{ "id", 'n', "ID", 0, "Device id (default: the first free one)", 0 },
 	{ "queues", 'q', "QUEUES", 0,
 	  "Hardware queues, 1-64 (default: one per CPU, up to 4)", 0 },
@@ -38,6 +41,8 @@ static const struct argp_option add_options[] = {
 	  0 },
 	{ "chunk-size", OPT_CHUNK, "BYTES", 0,
 	  "Stripe chunk, a power of two 4K-1M (default 64K)", 0 },
+	{ "cache-size", OPT_CACHE, "BYTES", 0,
+	  "qcow2 L2 table cache (default 32M, or what the image needs)", 0 },
 	{ "block-size", OPT_BS, "512|4096", 0,
 	  "Logical block size (default 512)", 0 },
 	{ "read-only", OPT_RO, 0, 0, "Create a read-only device", 0 },
@@ -63,8 +68,9 @@ struct add_args {
 	int nr_files;		/* as given, may exceed the maximum */
 	bool size_set;
 	bool chunk_set;
+	bool cache_set;
 	const char *size_arg;
-	unsigned char seen[OPT_BPF + 1];	/* options given, by key */
+	unsigned char seen[OPT_LAST + 1];	/* options given, by key */
 };
 
 /*
@@ -82,7 +88,7 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 
 	/* -f and -v are the options meant to be repeated */
 	if (key != 'f' && key != 'v')
-		cli_once(add_options, a->seen, OPT_BPF + 1, key);
+		cli_once(add_options, a->seen, OPT_LAST + 1, key);
 	switch (key) {
 	case 't':
 		cfg->tgt = target_find(arg);
@@ -128,6 +134,12 @@ static error_t add_parse(int key, char *arg, struct argp_state *state)
 				    "4K-1M)", arg);
 		cfg->chunk_size = (uint32_t)sz;
 		a->chunk_set = true;
+		break;
+	case OPT_CACHE:
+		if (parse_size(arg, &sz) || !sz || sz > (1ULL << 40))
+			usage_error("invalid cache size '%s'", arg);
+		cfg->cache_size = sz;
+		a->cache_set = true;
 		break;
 	case OPT_BS:
 		if (strcmp(arg, "512") && strcmp(arg, "4096"))
@@ -199,6 +211,9 @@ static void add_check(struct add_args *a)
 	if (a->chunk_set && !(t->opts & TGT_OPT_CHUNK))
 		usage_error("--chunk-size does not apply to target '%s'",
 			    t->name);
+	if (a->cache_set && !(t->opts & TGT_OPT_CACHE))
+		usage_error("--cache-size does not apply to target '%s'",
+			    t->name);
 	if (a->size_set && cfg->size % cfg->block_size)
 		usage_error("size '%s' is not a multiple of the block size "
 			    "(%u)", a->size_arg, cfg->block_size);
@@ -206,7 +221,8 @@ static void add_check(struct add_args *a)
 
 static const char add_usage[] =
 "Usage: ublkctl add -t TARGET [-f FILE]... [-n ID] [-q QUEUES] [-d DEPTH]\n"
-"                   [--size BYTES] [--chunk-size BYTES] [--block-size 512|4096]\n"
+"                   [--size BYTES] [--chunk-size BYTES] [--cache-size BYTES]\n"
+"                   [--block-size 512|4096]\n"
 "                   [--read-only] [--zero-copy=auto|on|off] [--bpf=auto|on|off]\n"
 "                   [--shared] [--no-recovery] [--foreground] [-v]";
 

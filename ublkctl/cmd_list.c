@@ -210,6 +210,15 @@ static struct json_object *device_json(int id, int *err)
 	if (target && !strcmp(target, "stripe") &&
 	    json_object_object_get_ex(st, "chunk_size", &v))
 		json_object_object_add(o, "chunk_size", json_object_get(v));
+	/* what the target tells about itself, as it told it */
+	if (st && json_object_object_get_ex(st, "target_info", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val) {
+			if (!json_object_object_get_ex(o, key, NULL))
+				json_object_object_add(o, key,
+						       json_object_get(val));
+		}
+	}
 	json_object_object_add(o, "zero_copy",
 			       json_object_new_boolean(!!(info.flags & UBLK_F_AUTO_BUF_REG)));
 	json_object_object_add(o, "recovery",

@@ -64,6 +64,15 @@ static struct json_object *state_json(const struct dev_config *cfg, int pid)
 	if (cfg->tgt->opts & TGT_OPT_CHUNK)
 		json_object_object_add(o, "chunk_size",
 				       json_object_new_int64(cfg->chunk_size));
+	if (cfg->tgt->opts & TGT_OPT_CACHE)
+		json_object_object_add(o, "cache_size",
+				       json_object_new_int64((int64_t)cfg->cache_size));
+	if (cfg->tgt->describe) {
+		struct json_object *info = json_object_new_object();
+
+		cfg->tgt->describe(cfg, info);
+		json_object_object_add(o, "target_info", info);
+	}
 	json_object_object_add(o, "read_only",
 			       json_object_new_boolean(cfg->read_only));
 	json_object_object_add(o, "shared",
@@ -351,6 +360,9 @@ int state_to_config(struct json_object *st, struct dev_config *cfg,
 						      1 << 20);
 	else
 		cfg->chunk_size = UBLKCTL_DEF_CHUNK;
+	if (cfg->tgt->opts & TGT_OPT_CACHE)
+		cfg->cache_size = (uint64_t)int_field(&r, "cache_size", 0,
+						      1LL << 40);
 	cfg->read_only = bool_field(&r, "read_only");
 	/* optional: state written before --shared existed has none */
 	if (json_object_object_get_ex(st, "shared", NULL))

@@ -23,6 +23,7 @@ static const struct target_ops *const targets[] = {
 	&target_null,
 	&target_loop,
 	&target_stripe,
+	&target_qcow2,
 };
 
 #define NR_TARGETS (sizeof(targets) / sizeof(targets[0]))

@@ -10,10 +10,12 @@
 #include "ublkctl.h"
 
 struct ublk_queue;
+struct json_object;
 
 /* target_ops.opts: which `add` options the target accepts */
 #define TGT_OPT_SIZE	(1U << 0)	/* --size */
 #define TGT_OPT_CHUNK	(1U << 1)	/* --chunk-size */
+#define TGT_OPT_CACHE	(1U << 2)	/* --cache-size */
 
 struct target_ops {
 	const char *name;
@@ -50,11 +52,19 @@ struct target_ops {
 	 */
 	void (*queue_io)(struct ublk_queue *q, unsigned tag,
 			 const struct ublksrv_io_desc *iod);
+
+	/*
+	 * Optional: what `list` should show about the open target beyond
+	 * the files (keys added to o, saved with the state as
+	 * "target_info" and shown by `list --json` as they are).
+	 */
+	void (*describe)(const struct dev_config *cfg, struct json_object *o);
 };
 
 extern const struct target_ops target_null;
 extern const struct target_ops target_loop;
 extern const struct target_ops target_stripe;
+extern const struct target_ops target_qcow2;
 
 const struct target_ops *target_find(const char *name);
 const char *target_names(void);		/* "null, loop, stripe" */

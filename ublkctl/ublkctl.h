@@ -36,6 +36,7 @@ struct dev_config {
 	unsigned block_size;		/* 512 or 4096 */
 	uint64_t size;			/* device size in bytes */
 	uint32_t chunk_size;		/* stripe only */
+	uint64_t cache_size;		/* qcow2 only: L2 cache bytes, 0 default */
 	bool read_only;
 	bool shared;			/* --shared: files others serve too */
 	bool recovering;		/* opened again by `recover` */

@@ -47,7 +47,7 @@ load helpers
 
 @test "add --help lists the add options" {
 	help_of add
-	expect_output_has ${CONTRACT_OPTIONS[add]} null loop stripe
+	expect_output_has ${CONTRACT_OPTIONS[add]} null loop stripe qcow2
 }
 
 @test "del --help lists the del options" {

@@ -47,7 +47,7 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 
 @test "bash: targets for -t and --target" {
 	complete_bash ublkctl add -t ''
-	[ "$output" = $'null\nloop\nstripe' ] || fail "expected the 3 targets"
+	[ "$output" = $'null\nloop\nstripe\nqcow2' ] || fail "expected the 4 targets"
 	complete_bash ublkctl add --target s
 	[ "$output" = stripe ] || fail "expected stripe"
 }
@@ -153,7 +153,7 @@ ADD_OPTS=(-t --target -f --file -n -q -d --size --chunk-size --block-size
 
 @test "zsh: targets, --zero-copy and --block-size values" {
 	complete_zsh "ublkctl add -t "
-	offered null loop stripe
+	offered null loop stripe qcow2
 	complete_zsh "ublkctl add --zero-copy="
 	offered auto on off
 	complete_zsh "ublkctl add --block-size "

@@ -38,7 +38,7 @@ load helpers
 @test "man page: names every command, target, file and SEE ALSO page" {
 	local text w
 	text=$(man_text)
-	for w in "${COMMANDS[@]}" null loop stripe /run/ublkctl/ID.json \
+	for w in "${COMMANDS[@]}" null loop stripe qcow2 /run/ublkctl/ID.json \
 		/dev/ublk-control /dev/ublkbN /dev/ublkcN 'losetup(8)' 'fio(1)' \
 		'io_uring(7)' "$NO_DRIVER"; do
 		grep -qF -e "$w" <<<"$text" || fail "the man page lacks '$w'"
@@ -51,7 +51,7 @@ load helpers
 	grep -qF 'chunk k of the device lives in file k mod n at offset (k div n)' \
 		<<<"$(tr -s ' \n' ' ' <<<"$text")" || fail "no stripe layout"
 	for k in id device char_device target state size block_size queues depth \
-		pid files chunk_size zero_copy recovery bpf flags; do
+		pid files chunk_size backing cluster_size zero_copy recovery bpf flags; do
 		grep -qF "\"$k\":" <<<"$text" || fail "JSON key $k missing"
 	done
 }

@@ -19,7 +19,7 @@ COMMANDS=(add del list recover features)
 
 # The contract's options of each command (issue 3), short and long.
 declare -gA CONTRACT_OPTIONS=(
-	[add]='-t -f -n -q -d --size --chunk-size --block-size --read-only
+	[add]='-t -f -n -q -d --size --chunk-size --cache-size --block-size --read-only
 	       --zero-copy --shared --no-recovery --foreground -v'
 	[del]='-n -a --force'
 	[list]='-n --json -o --output --output-all --noheadings --raw'

@@ -56,7 +56,7 @@ bad_add() {
 }
 
 @test "add: unknown target" {
-	bad_add 2 "ublkctl: add: unknown target 'raid5' (null, loop, stripe)" -t raid5
+	bad_add 2 "ublkctl: add: unknown target 'raid5' (null, loop, stripe, qcow2)" -t raid5
 }
 
 @test "add: stripe with 1 or 9 files" {

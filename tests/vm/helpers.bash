@@ -190,3 +190,35 @@ start_verified_writer() {
 		--verify_state_save=0 >"$T/fio.log" 2>&1 &
 	fio_pid=$!
 }
+
+# recovery_case ARGS...: add with ARGS, run fio write+verify, kill -9 the
+# server in the middle, recover, and check fio passes and list shows the
+# new server.
+recovery_case() {
+	add_dev "$@"
+	local old new fio_pid i
+	old=$(server_pid "$ID")
+	[ "$old" -gt 0 ] || fail "no server pid"
+	start_verified_writer
+	sleep 1.5
+	kill -0 "$fio_pid" 2>/dev/null || fail "fio ended before the server was killed: $(cat "$T/fio.log")"
+	kill -9 "$old"
+	wait_state "$ID" quiesced
+	[ "$(server_pid "$ID")" = null ] || fail "a dead server still has a pid in list"
+	kill -0 "$fio_pid" 2>/dev/null || fail "fio did not wait for the dead server: $(cat "$T/fio.log")"
+
+	ublkctl recover -n "$ID"
+	expect_status 0
+	[ -z "$stderr" ] || fail "recover printed on stderr"
+	[ "$(dev_field "$ID" state)" = live ] || fail "not live after recover"
+	new=$(server_pid "$ID")
+	[ "$new" != null ] && [ "$new" != "$old" ] || fail "list shows pid $new (old $old)"
+	[ "$(readlink /proc/$new/exe)" = "$UBLKCTL" ] || fail "pid $new is not our server"
+	grep -q "\"pid\":$new" "$STATE_DIR/$ID.json" || fail "state file does not have the new pid"
+
+	wait "$fio_pid"
+	status=$?
+	output=$(cat "$T/fio.log")
+	[ "$status" -eq 0 ] || fail "fio failed across the recovery"
+	! grep -qi 'verify failed' <<<"$output" || fail "fio verify mismatch"
+}
