@@ -102,23 +102,25 @@ struct_ops_maps() {
 	bpftool map show | grep -E '^[0-9]+: struct_ops ' || true
 }
 
-# block_is_server_data DEV BLOCK: 4 KiB block BLOCK reads as the server's
-# 0x5a ('Z') filler
-block_is_server_data() {
-	local n
-	n=$(set -o pipefail
-		dd if="$1" bs=4k skip="$2" count=1 iflag=direct status=none | tr -d Z | wc -c) &&
-		[ "$n" -eq 0 ]
+# block_other_bytes DEV BLOCK: how many bytes of 4 KiB block BLOCK are
+# not the server's 0x5a ('Z') filler; fails when the read fails
+block_other_bytes() {
+	(set -o pipefail
+		dd if="$1" bs=4k skip="$2" count=1 iflag=direct status=none | tr -d Z | wc -c)
 }
 
-# block_is_not_server_data DEV BLOCK: 4 KiB block BLOCK reads, and not as
-# the server's filler ('! block_is_server_data' would assert nothing in
-# the middle of a bats test: a negated command does not trip errexit)
+# block_is_server_data DEV BLOCK: block BLOCK reads as the server's filler
+block_is_server_data() {
+	local n
+	n=$(block_other_bytes "$1" "$2") && [ "$n" -eq 0 ]
+}
+
+# block_is_not_server_data DEV BLOCK: block BLOCK reads, and not as the
+# server's filler ('! block_is_server_data' would assert nothing in the
+# middle of a bats test: a negated command does not trip errexit)
 block_is_not_server_data() {
 	local n
-	n=$(set -o pipefail
-		dd if="$1" bs=4k skip="$2" count=1 iflag=direct status=none | tr -d Z | wc -c) &&
-		[ "$n" -gt 0 ]
+	n=$(block_other_bytes "$1" "$2") && [ "$n" -gt 0 ]
 }
 
 # With kmemleak (debug kernel): scan at the end of a file and fail on a
